@@ -1,0 +1,11 @@
+"""The tamper-evident audit ledger (PIPA-3 access records, ORD-30.3, ORD-32, ORD-33).
+
+Every security-relevant action is an `AuditEvent` appended with `record()` inside the
+same database transaction as the change it describes, so either both are stored or
+neither is. Entries form a SHA-256 hash chain; see docs/design/audit-ledger.md.
+"""
+
+from gwanje.audit.events import Actor, AuditEvent, Outcome, event_types
+from gwanje.audit.ledger import record
+
+__all__ = ["Actor", "AuditEvent", "Outcome", "event_types", "record"]

@@ -1,0 +1,7 @@
+"""HTTP routes of the audit subsystem (HTML pages and /api/ JSON)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

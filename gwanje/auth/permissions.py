@@ -1,0 +1,132 @@
+"""Permissions and roles. Deny by default: nothing is allowed unless a role grants it.
+
+Roles follow posts ex officio (ORD-5.1) or are assigned directly (operators, liaison
+officers, auditors ...). `ROLE_PERMISSIONS` is the single source of truth, rendered into
+docs/permissions.md by `gwanje docs permissions` and kept current by a test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    # Camera registry
+    CAMERA_READ = "camera.read"
+    CAMERA_WRITE = "camera.write"
+    CAMERA_LIFECYCLE = "camera.lifecycle"
+    CAMERA_IMPORT = "camera.import"
+    CAMERA_CREDENTIALS = "camera.credentials"
+    BELL_WRITE = "bell.write"
+    # Organisation and people
+    PERSON_READ = "person.read"
+    PERSON_MANAGE = "person.manage"
+    DEPARTMENT_MANAGE = "department.manage"
+    POST_APPOINT = "post.appoint"
+    PLEDGE_RECORD = "pledge.record"
+    TRAINING_RECORD = "training.record"
+    # Audit ledger
+    AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
+    # Video (issues 3-5). Every one of these also needs a valid pledge and training.
+    VIDEO_LIVE = "video.live"
+    VIDEO_PLAYBACK = "video.playback"
+    VIDEO_EXPORT = "video.export"
+    PTZ_CONTROL = "ptz.control"
+    # Protection workflows (issue 5)
+    REQUEST_CREATE = "request.create"
+    REQUEST_APPROVE = "request.approve"
+    REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
+    LEDGER_READ = "ledger.read"
+    # Maintenance (ORD-11, ORD-12)
+    MAINTENANCE_TICKET = "maintenance.ticket"
+    # System
+    SETTINGS_MANAGE = "settings.manage"
+
+
+class Role(StrEnum):
+    """Roles (역할). The first three are ex officio by post (ORD-5.1)."""
+
+    PRIVACY_OFFICER = "privacy_officer"  # 개인영상정보 보호책임자
+    GENERAL_MANAGER = "general_manager"  # 총괄책임자
+    OPERATIONS_MANAGER = "operations_manager"  # 운영책임자 (own department only)
+    OPERATOR = "operator"  # 관제요원
+    POLICE_LIAISON = "police_liaison"  # 경찰 연계 근무자
+    APPROVER = "approver"  # 시장 권한 위임 승인권자
+    AUDITOR = "auditor"  # 감사
+    CONTRACTOR = "contractor"  # 유지보수 업체 (ORD-11: no video)
+    SYSTEM_ADMIN = "system_admin"  # 시스템 관리자 (no video)
+
+
+P = Permission
+
+VIDEO_PERMISSIONS: frozenset[Permission] = frozenset(
+    {P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.PTZ_CONTROL}
+)
+
+# Roles whose permissions apply only to their own department's cameras.
+DEPARTMENT_SCOPED_ROLES: frozenset[Role] = frozenset({Role.OPERATIONS_MANAGER})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PRIVACY_OFFICER: frozenset(
+        {
+            P.CAMERA_READ,
+            P.PERSON_READ,
+            P.AUDIT_READ,
+            P.AUDIT_VERIFY,
+            P.LEDGER_READ,
+            P.PLEDGE_RECORD,
+            P.TRAINING_RECORD,
+        }
+    ),
+    Role.GENERAL_MANAGER: frozenset(
+        {
+            P.CAMERA_READ,
+            P.CAMERA_WRITE,
+            P.CAMERA_LIFECYCLE,
+            P.CAMERA_IMPORT,
+            P.CAMERA_CREDENTIALS,
+            P.BELL_WRITE,
+            P.PERSON_READ,
+            P.PLEDGE_RECORD,
+            P.TRAINING_RECORD,
+            P.VIDEO_LIVE,
+            P.LEDGER_READ,
+        }
+    ),
+    Role.OPERATIONS_MANAGER: frozenset(
+        {
+            P.CAMERA_READ,
+            P.CAMERA_WRITE,
+            P.CAMERA_LIFECYCLE,
+            P.CAMERA_CREDENTIALS,
+            P.BELL_WRITE,
+            P.VIDEO_LIVE,
+            P.REQUEST_APPROVE_EMERGENCY,
+        }
+    ),
+    Role.OPERATOR: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.PTZ_CONTROL}),
+    Role.POLICE_LIAISON: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.REQUEST_CREATE}),
+    Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
+    Role.AUDITOR: frozenset(
+        {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ}
+    ),
+    Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
+    Role.SYSTEM_ADMIN: frozenset(
+        {
+            P.CAMERA_READ,
+            P.PERSON_READ,
+            P.PERSON_MANAGE,
+            P.DEPARTMENT_MANAGE,
+            P.POST_APPOINT,
+            P.SETTINGS_MANAGE,
+        }
+    ),
+}
+
+
+def permissions_for(roles: frozenset[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)

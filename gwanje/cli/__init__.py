@@ -1,0 +1,1 @@
+"""The `gwanje` command line (Typer). Each subsystem contributes a sub-command group."""

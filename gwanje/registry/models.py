@@ -1,0 +1,1 @@
+"""Schema of the camera registry (filled by the registry subsystem)."""

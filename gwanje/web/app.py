@@ -1,0 +1,80 @@
+"""The FastAPI application factory.
+
+Routers come from each subsystem (`gwanje/<subsystem>/web.py`); this module only wires
+them, the auth middleware, static files and the error handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gwanje import __version__
+from gwanje.auth import middleware as auth_middleware
+from gwanje.context import Gwanje
+from gwanje.errors import GwanjeError, Unauthenticated
+from gwanje.i18n import translate
+from gwanje.web import routers
+from gwanje.web.render import language_of, render
+
+log = logging.getLogger(__name__)
+STATIC = __file__.rsplit("/", 1)[0] + "/static"
+
+
+def create_app(ctx: Gwanje) -> FastAPI:
+    app = FastAPI(
+        title="Gwanje",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in routers.all_routers():
+        app.include_router(router)
+    auth_middleware.install(app, ctx)
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GwanjeError)
+    async def _gwanje_error(request: Request, exc: GwanjeError) -> Response:
+        lang = language_of(request)
+        message = translate(exc.key, lang, **exc.params)
+        if _wants_json(request):
+            return JSONResponse({"error": exc.key, "message": message}, status_code=exc.status)
+        if isinstance(exc, Unauthenticated):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", status_code=exc.status, message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        message = translate("error.invalid", language_of(request), detail=detail)
+        if _wants_json(request):
+            return JSONResponse({"error": "error.invalid", "message": message}, status_code=422)
+        return render(request, "error.html", status_code=422, message=message)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        ref = secrets.token_hex(4)
+        log.exception("unhandled error ref=%s path=%s", ref, request.url.path)
+        message = translate("error.internal", language_of(request), ref=ref)
+        if _wants_json(request):
+            return JSONResponse({"error": "error.internal", "message": message}, status_code=500)
+        return render(request, "error.html", status_code=500, message=message)

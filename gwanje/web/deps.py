@@ -1,0 +1,26 @@
+"""Typed request dependencies shared by every router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from gwanje.context import Gwanje
+
+
+def get_ctx(request: Request) -> Gwanje:
+    ctx: Gwanje = request.app.state.ctx
+    return ctx
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed if the handler returns, else rolled back."""
+    with get_ctx(request).transaction() as session:
+        yield session
+
+
+Ctx = Annotated[Gwanje, Depends(get_ctx)]
+DbSession = Annotated[Session, Depends(get_db)]

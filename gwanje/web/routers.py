@@ -1,0 +1,15 @@
+"""Every subsystem's router, in one list (the only place that knows them all)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def all_routers() -> list[APIRouter]:
+    from gwanje.audit.web import router as audit_router
+    from gwanje.auth.web import router as auth_router
+    from gwanje.people.web import router as people_router
+    from gwanje.registry.web import router as registry_router
+    from gwanje.web.pages import router as shell_router
+
+    return [shell_router, auth_router, people_router, registry_router, audit_router]
