@@ -34,7 +34,12 @@ class Gwanje:
         engine = make_engine(settings.db_url)
         if upgrade:
             migrate.upgrade(engine)
-        return cls(settings, engine, make_session_factory(engine), clock or SystemClock())
+        system = cls(settings, engine, make_session_factory(engine), clock or SystemClock())
+        # Signed audit checkpoints every N entries and the head file (docs/design/audit-ledger.md).
+        from gwanje.audit import checkpoints
+
+        checkpoints.install(system)
+        return system
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

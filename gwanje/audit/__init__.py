@@ -2,10 +2,12 @@
 
 Every security-relevant action is an `AuditEvent` appended with `record()` inside the
 same database transaction as the change it describes, so either both are stored or
-neither is. Entries form a SHA-256 hash chain; see docs/design/audit-ledger.md.
+neither is. Entries form a SHA-256 hash chain with signed Ed25519 checkpoints
+(`checkpoints.install(ctx)`), verified by `verify.verify_ledger`; see
+docs/design/audit-ledger.md.
 """
 
 from gwanje.audit.events import Actor, AuditEvent, Outcome, event_types
-from gwanje.audit.ledger import record
+from gwanje.audit.ledger import record, record_many
 
-__all__ = ["Actor", "AuditEvent", "Outcome", "event_types", "record"]
+__all__ = ["Actor", "AuditEvent", "Outcome", "event_types", "record", "record_many"]

@@ -9,7 +9,7 @@ class AuditSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     checkpoint_every: int = Field(
-        10_000,
+        1_000,
         ge=1,
         description="Write a signed (Ed25519) checkpoint after this many entries.",
     )

@@ -9,8 +9,9 @@ missing from docs/audit-events.md. Subsystems define their events next to their 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,10 +67,44 @@ class AuditEvent(BaseModel):
 
     def details(self) -> dict[str, Any]:
         """The subclass's own fields, JSON-ready."""
-        base = set(AuditEvent.model_fields)
-        return self.model_dump(mode="json", exclude=base)
+        return self.model_dump(mode="json", exclude=set(_base_fields()))
+
+
+@cache
+def _base_fields() -> frozenset[str]:
+    """The common fields, stored in their own columns (computed once: hot path)."""
+    return frozenset(AuditEvent.model_fields)
 
 
 def event_types() -> dict[str, type[AuditEvent]]:
     """Every registered event type by stable name (import subsystems first)."""
     return dict(sorted(_REGISTRY.items()))
+
+
+# Events of the audit subsystem itself: auditors are audited too (PIPA-3).
+
+
+class LedgerViewed(AuditEvent):
+    """Someone listed audit ledger entries (web page or JSON API), with the filters used."""
+
+    event_type = "audit.viewed"
+    description = "감사 원장 열람 / audit ledger viewed"
+    filter_event_type: str | None = None
+    filter_actor: str | None = None
+    filter_outcome: str | None = None
+    filter_camera_id: int | None = None
+    filter_from: date | None = None  # Korea time, inclusive
+    filter_to: date | None = None  # Korea time, inclusive
+    page: int = 1
+    shown: int = 0
+
+
+class LedgerVerified(AuditEvent):
+    """Someone ran a full verification of the ledger from the web; records the verdict."""
+
+    event_type = "audit.verified"
+    description = "감사 원장 무결성 검증 / audit ledger verified"
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str | None = None

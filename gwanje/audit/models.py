@@ -1,9 +1,9 @@
-"""Schema of the audit ledger.
+"""Schema of the audit ledger (docs/design/audit-ledger.md, "Schema").
 
-`audit_entries` is append-only: rows are inserted by `gwanje.audit.ledger.record` and
-never updated or deleted by Gwanje. Each row's `entry_hash` covers its own content and
-the previous row's hash, so altering, deleting, reordering or truncating rows breaks the
-chain (`gwanje audit verify`).
+`audit_entries` and `audit_checkpoints` are append-only: rows are inserted by
+`gwanje.audit.ledger` and `gwanje.audit.checkpoints`, never updated or deleted by Gwanje.
+Each row's `entry_hash` covers its own content and the previous row's hash, so altering,
+deleting, reordering or truncating rows breaks the chain (`gwanje audit verify`).
 """
 
 from __future__ import annotations
@@ -46,3 +46,26 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     # Hex SHA-256 over prev_hash and this entry's canonical content.
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement that the ledger's entries 1..seq end in `entry_hash`.
+
+    Written by `gwanje.audit.checkpoints` in the same transaction as the entry it covers;
+    never updated or deleted (docs/design/audit-ledger.md, invariant 6).
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    # The entry this checkpoint covers (entries 1..seq); one checkpoint per entry.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    # That entry's hash at signing time (hex SHA-256).
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    # When the checkpoint was signed (UTC); part of the signed message.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Which key signed: first 16 bytes (hex) of SHA-256 of the raw Ed25519 public key.
+    key_id: Mapped[str] = mapped_column(String(32))
+    # Hex Ed25519 signature over `gwanje-audit-checkpoint/v1\n<seq>\n<hash>\n<at>\n`.
+    signature: Mapped[str] = mapped_column(String(128))

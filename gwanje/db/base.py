@@ -51,5 +51,6 @@ class Base(DeclarativeBase):
 def import_all_models() -> None:
     """Import every subsystem's models so `Base.metadata` is complete (Alembic, tests)."""
     import gwanje.audit.models
+    import gwanje.auth.models
     import gwanje.people.models
     import gwanje.registry.models  # noqa: F401

@@ -114,7 +114,7 @@ def route_permissions(app: FastAPI) -> list[tuple[str, str, str]]:
     for route in _api_routes(list(app.router.routes)):
         guards = _guards_of(route)
         guard = ", ".join(guards) if guards else UNDECLARED
-        rows.append((",".join(sorted(route.methods)), route.path, guard))
+        rows.append((",".join(sorted(route.methods or ())), route.path, guard))
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
 

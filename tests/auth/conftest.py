@@ -1,0 +1,8 @@
+"""Auth tests reuse the people builders (tests/people/people_kit.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "people"))
