@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from gwanje.clock import FakeClock
 from gwanje.context import Gwanje
 from gwanje.db import migrate
+from gwanje.db.base import Base, import_all_models
 from gwanje.db.engine import make_engine, make_session_factory
 from gwanje.settings import Mode, Settings
 
@@ -47,6 +48,7 @@ def pg_database() -> Iterator[str]:
     except Exception as exc:  # pragma: no cover - environment problem, said clearly
         pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {exc}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    import_all_models()
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
@@ -63,14 +65,21 @@ def _pg_emptied(url: str) -> str:
     """
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
             )
-        ).scalars().all()
-        if tables:
-            names = ", ".join(f'"{t}"' for t in tables)
+            .scalars()
+            .all()
+        )
+        known = set(Base.metadata.tables)
+        for stray in [t for t in tables if t not in known]:  # left by a tamper test
+            conn.execute(text(f'DROP TABLE "{stray}" CASCADE'))
+        names = ", ".join(f'"{t}"' for t in tables if t in known)
+        if names:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
