@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gwanje.audit.config import AuditSettings
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
     audit: AuditSettings = Field(default_factory=AuditSettings)  # type: ignore[arg-type]
     registry: RegistrySettings = Field(default_factory=RegistrySettings)  # type: ignore[arg-type]
+    # The master secret once read: it is needed on every cookie request (CSRF), so the
+    # key file is not re-read each time.
+    _secret: bytes | None = PrivateAttr(default=None)
 
     @field_validator("data_dir")
     @classmethod
@@ -72,6 +75,11 @@ class Settings(BaseSettings):
 
     def secret(self) -> bytes:
         """The master secret; generated once per data dir in demo/test mode."""
+        if self._secret is None:
+            self._secret = self._load_secret()
+        return self._secret
+
+    def _load_secret(self) -> bytes:
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
         key_file = self.data_dir / "secret.key"

@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -83,13 +85,15 @@ class AuthMiddleware:
             state["principal"] = injected
             await self.app(scope, receive, send)
             return
+        # Database work runs in the thread pool: a blocking query (or SQLite waiting for
+        # its write lock) must not stall the event loop and every other request with it.
         bearer = _bearer(scope)
         if bearer is not None:
-            state["principal"] = self._from_token(bearer)
+            state["principal"] = await run_in_threadpool(self._from_token, bearer)
             await self.app(scope, receive, send)
             return
         raw = session_cookie(scope)
-        state["principal"] = self._from_session(raw) if raw else None
+        state["principal"] = await run_in_threadpool(self._from_session, raw) if raw else None
         if state["principal"] is None or raw is None:
             await self.app(scope, receive, send)
             return
@@ -97,7 +101,8 @@ class AuthMiddleware:
         if scope["method"] in UNSAFE:
             body = await _read_body(receive)
             if not await self._csrf_passes(scope, body, raw):
-                await self._refuse(scope, send, state["principal"])
+                await run_in_threadpool(self._audit_refusal, scope, state["principal"])
+                await _csrf_error(Request(scope))(scope, _empty_receive, send)
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
@@ -108,14 +113,9 @@ class AuthMiddleware:
             row = service.find_session(session, self.ctx.clock, settings, raw)
             if row is None:
                 return None
-            person = session.get(Person, row.person_id)
-            if person is None or not person.active:
-                return None
-            return resolve_principal(
+            return self._active_principal(
                 session,
                 row.person_id,
-                self.ctx.clock,
-                settings,
                 second_factor=row.second_factor,
                 session_id=str(row.id),
             )
@@ -125,22 +125,23 @@ class AuthMiddleware:
             token = service.find_token(session, self.ctx.clock, raw)
             if token is None:
                 return None
-            person = session.get(Person, token.person_id)
-            if person is None or not person.active:
-                return None
-            return resolve_principal(
-                session,
-                token.person_id,
-                self.ctx.clock,
-                effective_auth(self.ctx.settings),
-                kind="token",
-            )
+            return self._active_principal(session, token.person_id, kind="token")
+
+    def _active_principal(
+        self, session: Session, person_id: int, **options: Any
+    ) -> Principal | None:
+        """The principal of an active person; None for a missing or disabled one."""
+        person = session.get(Person, person_id)
+        if person is None or not person.active:
+            return None
+        settings = effective_auth(self.ctx.settings)
+        return resolve_principal(session, person_id, self.ctx.clock, settings, **options)
 
     async def _csrf_passes(self, scope: Scope, body: bytes, raw: str) -> bool:
         offered = _header(scope, b"x-csrf-token") or await _form_field(scope, body, "csrf_token")
         return service.csrf_ok(self.ctx.settings.secret(), raw, offered)
 
-    async def _refuse(self, scope: Scope, send: Send, principal: Principal) -> None:
+    def _audit_refusal(self, scope: Scope, principal: Principal) -> None:
         with self.ctx.transaction() as session:
             record(
                 session,
@@ -153,8 +154,6 @@ class AuthMiddleware:
                 ),
                 self.ctx.clock,
             )
-        response = _csrf_error(Request(scope))
-        await response(scope, _empty_receive, send)
 
 
 def _csrf_error(request: Request) -> Response:

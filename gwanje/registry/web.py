@@ -37,7 +37,7 @@ from gwanje.registry.schemas import (
     TransitionInput,
 )
 from gwanje.registry.service import CameraFilter, Registry, registry_transaction
-from gwanje.web.deps import Ctx
+from gwanje.web.deps import Ctx, PostedForm
 from gwanje.web.render import language_of, render
 from gwanje.web.security import client_ip, public, requires
 
@@ -136,8 +136,8 @@ def camera_new_form(request: Request, ctx: Ctx, principal: Writer) -> Response:
 
 
 @router.post("/cameras/new", response_class=HTMLResponse)
-async def camera_create(request: Request, ctx: Ctx, principal: Writer) -> Response:
-    values = _form_values(await request.form(), editing=False)
+def camera_create(request: Request, ctx: Ctx, principal: Writer, form: PostedForm) -> Response:
+    values = _form_values(form, editing=False)
     try:
         with registry_transaction(ctx) as session:
             camera = _registry(ctx, session, principal, request).create(
@@ -155,13 +155,17 @@ def camera_import_form(request: Request, principal: Importer) -> Response:
 
 
 @router.post("/cameras/import", response_class=HTMLResponse)
-async def camera_import(
-    request: Request, ctx: Ctx, principal: Importer, file: UploadFile, dry_run: bool = False
+def camera_import(
+    request: Request,
+    ctx: Ctx,
+    principal: Importer,
+    file: UploadFile,
+    form: PostedForm,
+    dry_run: bool = False,
 ) -> Response:
-    content = await file.read(20 * 1024 * 1024 + 1)
+    content = file.file.read(20 * 1024 * 1024 + 1)
     if len(content) > 20 * 1024 * 1024:
         raise InvalidInput("registry.import.too_large")
-    form = await request.form()
     report = importer.import_inventory(
         ctx,
         principal,
@@ -184,8 +188,7 @@ def bell_list(request: Request, ctx: Ctx, principal: Reader) -> Response:
 
 
 @router.post("/cameras/bells", response_class=HTMLResponse)
-async def bell_create(request: Request, ctx: Ctx, principal: BellWriter) -> Response:
-    form = await request.form()
+def bell_create(request: Request, ctx: Ctx, principal: BellWriter, form: PostedForm) -> Response:
     values: dict[str, Any] = {
         k: _str(v) for k, v in form.items() if k not in ("csrf_token", "camera_codes")
     }
@@ -249,8 +252,10 @@ def camera_edit_form(request: Request, ctx: Ctx, principal: Writer, camera_id: i
 
 
 @router.post("/cameras/{camera_id}/edit", response_class=HTMLResponse)
-async def camera_update(request: Request, ctx: Ctx, principal: Writer, camera_id: int) -> Response:
-    values = _form_values(await request.form(), editing=True)
+def camera_update(
+    request: Request, ctx: Ctx, principal: Writer, camera_id: int, form: PostedForm
+) -> Response:
+    values = _form_values(form, editing=True)
     try:
         with registry_transaction(ctx) as session:
             _registry(ctx, session, principal, request).update(
@@ -262,10 +267,9 @@ async def camera_update(request: Request, ctx: Ctx, principal: Writer, camera_id
 
 
 @router.post("/cameras/{camera_id}/transition")
-async def camera_transition(
-    request: Request, ctx: Ctx, principal: Lifecycler, camera_id: int
+def camera_transition(
+    request: Request, ctx: Ctx, principal: Lifecycler, camera_id: int, form: PostedForm
 ) -> Response:
-    form = await request.form()
     data = TransitionInput(
         action=str(form.get("action", "")),
         reason=_str(form.get("reason")),
@@ -276,10 +280,9 @@ async def camera_transition(
 
 
 @router.post("/cameras/{camera_id}/maintenance")
-async def camera_maintenance(
-    request: Request, ctx: Ctx, principal: Writer, camera_id: int
+def camera_maintenance(
+    request: Request, ctx: Ctx, principal: Writer, camera_id: int, form: PostedForm
 ) -> Response:
-    form = await request.form()
     values = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
     try:
         data = MaintenanceCreate.model_validate(values)

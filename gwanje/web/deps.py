@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from gwanje.context import Gwanje
 
@@ -22,5 +23,12 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+async def read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so the handler itself can be a plain
+    `def`: FastAPI runs those in the thread pool, where blocking database work belongs."""
+    return await request.form()
+
+
 Ctx = Annotated[Gwanje, Depends(get_ctx)]
+PostedForm = Annotated[FormData, Depends(read_form)]
 DbSession = Annotated[Session, Depends(get_db)]
