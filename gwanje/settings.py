@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
+from gwanje.media.config import RecordingSettings
 from gwanje.registry.config import RegistrySettings
 
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "gwanje", "password"})
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
     audit: AuditSettings = Field(default_factory=AuditSettings)  # type: ignore[arg-type]
     registry: RegistrySettings = Field(default_factory=RegistrySettings)  # type: ignore[arg-type]
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)
@@ -68,6 +70,10 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @property
+    def video_dir(self) -> Path:
+        return self.recording.video_dir or self.data_dir / "video"
 
     @property
     def db_url(self) -> str:

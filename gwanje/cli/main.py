@@ -13,6 +13,7 @@ from gwanje.cli.demo import demo
 from gwanje.cli.docs import app as docs_app
 from gwanje.db import migrate
 from gwanje.db.engine import make_engine
+from gwanje.media.cli import check_command, record, recordings
 from gwanje.people.cli import app as people_app
 from gwanje.registry.cli import app as registry_app
 
@@ -56,3 +57,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(people_app, name="people")
 app.add_typer(registry_app, name="cameras")
 app.command("demo")(demo)
+app.command("record")(record)
+app.command("recordings")(recordings)
+app.command("check")(check_command)

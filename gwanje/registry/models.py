@@ -163,6 +163,8 @@ class Camera(Base):
     end_of_life_on: Mapped[date | None] = mapped_column(Date)
     # Privacy mask polygons, JSON [[[x, y], ...], ...] in normalized 0..1 coordinates.
     privacy_masks_json: Mapped[str] = mapped_column(Text, default="[]")
+    # Days its video is kept; NULL = the center's default. ORD-31.1: 1..30, DB-enforced.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
     # When the row was created (UTC).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -180,6 +182,7 @@ class Camera(Base):
             f"unlinked_reason IS NULL OR {_in_list('unlinked_reason', UnlinkedReason)}",
             name="unlinked_reason",
         ),
+        CheckConstraint("retention_days BETWEEN 1 AND 30", name="retention_at_most_30_days"),
     )
 
     @property

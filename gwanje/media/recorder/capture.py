@@ -1,0 +1,252 @@
+"""Pulls one camera stream and cuts it into segments; reports what happened.
+
+One `StreamCapture` per camera stream, run on a thread of a capture worker. It never
+touches the database: every outcome is a report (messages.py).
+
+Behaviour (docs/design/recording.md, pitfalls measured in issue 3):
+- Only the video track is set up (`allowed_media_types=video`): audio is never requested,
+  let alone stored (ORD-10.2).
+- Open and read timeouts are always set: a hung camera otherwise blocks a read forever.
+- A dead camera ends PyAV's demux loop silently, without an exception; that is treated as
+  the camera going offline, never as success.
+- Packets without timestamps, and everything before the first keyframe, are skipped.
+- Segments are cut at the first keyframe at or after the target length, with half a frame
+  of tolerance (one-tick jitter must not push every cut a whole GOP later).
+- The segment in flight is committed when the camera drops (its packets are good); only a
+  killed recorder loses it, and recovery salvages the `.part` file at the next start.
+- Reconnects back off exponentially between `reconnect_min_s` and `reconnect_max_s`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+
+from gwanje.media.models import GapCause, HealthState
+from gwanje.media.recorder.messages import (
+    HealthChanged,
+    Report,
+    SegmentCommitted,
+    StreamDown,
+    StreamKey,
+)
+from gwanje.media.recorder.timeline import Timeline
+from gwanje.media.recorder.writer import SegmentWriter, WriteFailed
+from gwanje.registry.crypto import scrub_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptureJob:
+    key: StreamKey
+    # May hold credentials: never logged or reported (see scrub_url).
+    url: str
+
+    def __repr__(self) -> str:
+        return f"CaptureJob({self.key}, {scrub_url(self.url)})"
+
+
+@dataclass(frozen=True)
+class CaptureParams:
+    segment_seconds: float = 60.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 5.0
+    reconnect_min_s: float = 1.0
+    reconnect_max_s: float = 30.0
+    no_keyframe_alarm_s: float = 10.0
+    max_jump_s: float = 5.0
+    max_drift_s: float = 2.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Down(Exception):
+    def __init__(self, cause: GapCause, detail: str, health: HealthState) -> None:
+        super().__init__(detail)
+        self.cause, self.detail, self.health = cause, detail, health
+
+
+class StreamCapture:
+    def __init__(
+        self,
+        job: CaptureJob,
+        params: CaptureParams,
+        root: Path,
+        report: Callable[[Report], None],
+        stop: threading.Event | Any,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.job, self.params, self.root = job, params, root
+        self.key = job.key
+        self._report, self._stop, self._now = report, stop, now
+        self._health: str | None = None
+        self._seq = 0
+        self._last_end: datetime | None = None
+
+    def run(self, start_delay_s: float = 0.0) -> None:
+        """Record until stopped, reconnecting with backoff."""
+        if start_delay_s and self._stop.wait(start_delay_s):
+            return
+        backoff = self.params.reconnect_min_s
+        while not self._stop.is_set():
+            got_video = self._session()
+            if self._stop.is_set():
+                break
+            backoff = self.params.reconnect_min_s if got_video else backoff
+            if self._stop.wait(backoff):
+                break
+            if not got_video:
+                backoff = min(backoff * 2, self.params.reconnect_max_s)
+
+    # -- one connection ---------------------------------------------------------------
+
+    def _session(self) -> bool:
+        """One connection; returns whether any video was recorded."""
+        try:
+            container = av.open(
+                self.job.url,
+                options={"rtsp_transport": "tcp", "allowed_media_types": "video"},
+                timeout=(self.params.connect_timeout_s, self.params.read_timeout_s),
+            )
+        except Exception as exc:
+            self._went_down(GapCause.CAMERA_OFFLINE, _describe(exc), HealthState.OFFLINE)
+            return False
+        self._recorded = False
+        try:
+            self._pump(container)
+            if not self._stop.is_set():  # demux ended silently: the camera dropped us
+                raise _Down(GapCause.CAMERA_OFFLINE, "stream ended", HealthState.OFFLINE)
+        except _Down as down:
+            self._went_down(down.cause, down.detail, down.health)
+        finally:
+            _close_quietly(container)
+        return self._recorded
+
+    def _pump(self, container: Any) -> None:
+        if not container.streams.video:
+            raise _Down(GapCause.CORRUPT_INPUT, "no video track", HealthState.VIDEO_LOSS)
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or 25
+        self._frame_s = 1.0 / float(rate)
+        self._timeline = Timeline(stream.time_base, self.params.max_jump_s)
+        self._writer: SegmentWriter | None = None
+        self._since_keyframe = self._now()
+        try:
+            for packet in container.demux(stream):
+                if self._stop.is_set():
+                    break
+                if packet.dts is None or packet.pts is None or packet.size == 0:
+                    continue
+                self._on_packet(packet, stream)
+        except av.error.InvalidDataError as exc:
+            self._abandon_or_commit(commit=True)
+            raise _Down(GapCause.CORRUPT_INPUT, _describe(exc), HealthState.VIDEO_LOSS) from exc
+        except (av.error.ExitError, av.error.FFmpegError, OSError) as exc:
+            self._abandon_or_commit(commit=True)
+            raise _Down(GapCause.NETWORK, _describe(exc), HealthState.VIDEO_LOSS) from exc
+        except WriteFailed as exc:
+            self._abandon_or_commit(commit=False)
+            raise _Down(GapCause(exc.cause), str(exc), HealthState.ONLINE) from exc
+        self._abandon_or_commit(commit=True)
+
+    def _on_packet(self, packet: Any, stream: Any) -> None:
+        now = self._now()
+        writer = self._writer
+        if writer is not None and not self._timeline.accept(packet.dts):
+            # Camera timestamps went backwards or jumped: close this run, start anew.
+            self._commit(writer)
+            self._report_down(GapCause.CORRUPT_INPUT, "camera timestamps discontinuous")
+            self._timeline.reset()
+            writer = self._writer = None
+        if writer is None:
+            if not packet.is_keyframe:
+                self._check_keyframes(now)
+                return
+            # Never start before the previous segment's end: the index only runs forward.
+            self._timeline.anchor(packet.pts, max(now, self._last_end or now))
+            self._timeline.accept(packet.dts)
+            writer = self._writer = self._open(self._timeline.wall(packet.pts), stream)
+        elif packet.is_keyframe and self._due(writer, packet.pts):
+            end_at = self._timeline.wall(packet.pts)
+            self._commit(writer, end_at=end_at)
+            if abs(self._timeline.drift_s(packet.pts, now)) > self.params.max_drift_s:
+                # Follow our clock, not the camera's, but never run the index backwards.
+                self._timeline.anchor(packet.pts, max(now, end_at))
+            writer = self._writer = self._open(self._timeline.wall(packet.pts), stream)
+        if packet.is_keyframe:
+            self._since_keyframe = now
+            self._set_health(HealthState.ONLINE, "")
+        writer.write(packet)
+
+    def _due(self, writer: SegmentWriter, pts: int) -> bool:
+        return writer.elapsed_s(pts) >= self.params.segment_seconds - self._frame_s / 2
+
+    def _check_keyframes(self, now: datetime) -> None:
+        waited = (now - self._since_keyframe).total_seconds()
+        if waited > self.params.no_keyframe_alarm_s:
+            self._set_health(HealthState.NO_KEYFRAMES, f"no keyframe for {waited:.0f} s")
+
+    # -- segments -----------------------------------------------------------------------
+
+    def _open(self, start_at: datetime, stream: Any) -> SegmentWriter:
+        self._seq += 1
+        return SegmentWriter(self.root, self.key, start_at, stream, self._seq)
+
+    def _commit(self, writer: SegmentWriter, end_at: datetime | None = None) -> None:
+        done: SegmentCommitted = writer.finish(end_at, self._frame_s)
+        self._writer = None
+        self._recorded = True
+        self._last_end = done.end_at
+        self._report(done)
+
+    def _abandon_or_commit(self, commit: bool) -> None:
+        writer, self._writer = getattr(self, "_writer", None), None
+        if writer is None:
+            return
+        if commit and writer.frames:
+            try:
+                self._commit(writer)
+                return
+            except WriteFailed as exc:
+                log.warning("segment of %s lost: %s", self.key, exc)
+        writer.abort()
+
+    # -- reports ------------------------------------------------------------------------
+
+    def _went_down(self, cause: GapCause, detail: str, health: HealthState) -> None:
+        self._report_down(cause, detail)
+        # A write failure leaves the camera healthy; anything else is the camera's state.
+        self._set_health(health, detail)
+
+    def _report_down(self, cause: GapCause, detail: str) -> None:
+        at = self._last_end or self._now()
+        self._report(StreamDown(self.key, at, cause.value, scrub_url(detail)))
+
+    def _set_health(self, state: HealthState, detail: str) -> None:
+        if state.value == self._health:
+            return
+        self._health = state.value
+        self._report(HealthChanged(self.key, self._now(), state.value, scrub_url(detail)))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _close_quietly(container: Any) -> None:
+    try:
+        container.close()
+    except Exception as exc:
+        log.debug("closing container failed: %s", exc)
+
