@@ -18,6 +18,7 @@ EVENT_MODULES = (
     "gwanje.auth.events",
     "gwanje.people.events",
     "gwanje.registry.events",
+    "gwanje.retention.events",
 )
 OPTIONAL = frozenset({"gwanje.people.events", "gwanje.registry.events"})
 

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from gwanje.fsutil import fsync_dir
+
 KEY_DIR = "keys"
 PRIVATE_NAME = "audit-ed25519.key"
 PUBLIC_NAME = "audit-ed25519.pub.pem"
@@ -83,12 +85,6 @@ class AuditKey:
         return self.private.sign(message).hex()
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _load(path: Path) -> AuditKey:
@@ -121,7 +117,7 @@ def _create(directory: Path, path: Path) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def load_or_create(data_dir: Path) -> AuditKey:

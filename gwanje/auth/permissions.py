@@ -38,6 +38,9 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
+    RETENTION_MANAGE = "retention.manage"
+    LEGAL_HOLD_MANAGE = "retention.hold"
     # Maintenance (ORD-11, ORD-12)
     MAINTENANCE_TICKET = "maintenance.ticket"
     # System
@@ -77,6 +80,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.PLEDGE_RECORD,
             P.TRAINING_RECORD,
+            P.RETENTION_MANAGE,
+            P.LEGAL_HOLD_MANAGE,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -92,6 +97,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.VIDEO_LIVE,
             P.LEDGER_READ,
+            P.RETENTION_MANAGE,
+            P.LEGAL_HOLD_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -103,6 +110,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.BELL_WRITE,
             P.VIDEO_LIVE,
             P.REQUEST_APPROVE_EMERGENCY,
+            P.RETENTION_MANAGE,
+            P.LEGAL_HOLD_MANAGE,
         }
     ),
     Role.OPERATOR: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.PTZ_CONTROL}),

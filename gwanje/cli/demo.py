@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,7 +13,7 @@ from gwanje.context import Gwanje
 from gwanje.settings import Mode
 
 
-def seed_demo(system: Gwanje, cameras: int) -> list[tuple[str, str, str]]:
+def seed_demo(system: Gwanje, cameras: int, rtsp_port: int = 8554) -> list[tuple[str, str, str]]:
     """Seed people and cameras once; returns (username, password, role) rows."""
     from gwanje.people import demo as people_demo
     from gwanje.registry import demo as registry_demo
@@ -21,8 +21,33 @@ def seed_demo(system: Gwanje, cameras: int) -> list[tuple[str, str, str]]:
     with system.transaction() as session:
         accounts = people_demo.seed(session, system.clock)
     with system.transaction() as session:
-        registry_demo.seed(session, system.clock, cameras=cameras)
+        registry_demo.seed(session, system.clock, cameras=cameras, rtsp_port=rtsp_port)
     return accounts
+
+
+def start_video(system: Gwanje, cameras: int, rtsp_port: int, profile: str) -> Any:
+    """Start the camera simulator and record every linked camera; returns a stopper."""
+    from gwanje.media.camsim.clips import load_or_generate
+    from gwanje.media.camsim.harness import run_in_thread
+    from gwanje.media.camsim.profile import PROFILES
+    from gwanje.media.camsim.server import ServerConfig
+    from gwanje.media.recorder.supervisor import Recorder
+
+    console = Console()
+    console.print(f"camera simulator: preparing {profile} clips (first run encodes them)…")
+    clips = load_or_generate(system.settings.data_dir / "camsim" / "clips", PROFILES[profile])
+    sim = run_in_thread(clips, ServerConfig(cameras=cameras, port=rtsp_port))
+    console.print(f"camera simulator: rtsp://127.0.0.1:{sim.port}/cam1/main … cam{cameras}/main")
+    recorder = Recorder(system)
+    recorder.start()
+    jobs = recorder.jobs or []
+    console.print(f"recorder: {len(jobs)} streams into {system.settings.video_dir}")
+
+    def stop() -> None:
+        recorder.stop()
+        sim.stop()
+
+    return stop
 
 
 def demo(
@@ -30,6 +55,15 @@ def demo(
     cameras: Annotated[int, typer.Option(min=1, max=5000, help="Simulated cameras.")] = 48,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Web UI port.")] = 8000,
     host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
+    rtsp_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Camera simulator RTSP port.")
+    ] = 8554,
+    profile: Annotated[
+        str, typer.Option(help="Simulated video: default (1080p main) or test (small).")
+    ] = "default",
+    video: Annotated[
+        bool, typer.Option(help="Run the camera simulator and the recorder.")
+    ] = True,
 ) -> None:
     """Run the control center with a sample city on http://HOST:PORT (Ctrl-C or SIGTERM stops)."""
     import uvicorn
@@ -37,7 +71,7 @@ def demo(
     from gwanje.web.app import create_app
 
     system = open_system(ctx, mode=Mode.DEMO, port=port, host=host)
-    accounts = seed_demo(system, cameras)
+    accounts = seed_demo(system, cameras, rtsp_port)
     console = Console()
     table = Table(title="Demo accounts / 데모 계정")
     for column in ("username", "password", "role"):
@@ -45,7 +79,12 @@ def demo(
     for row in accounts:
         table.add_row(*row)
     console.print(table)
+    stop_video = start_video(system, cameras, rtsp_port, profile) if video else None
     console.print(f"Gwanje: http://{host}:{port}/  (data: {system.settings.data_dir})")
     config = uvicorn.Config(create_app(system), host=host, port=port, log_level="info")
-    uvicorn.Server(config).run()  # handles SIGINT and SIGTERM with a clean shutdown
-    system.close()
+    try:
+        uvicorn.Server(config).run()  # handles SIGINT and SIGTERM with a clean shutdown
+    finally:
+        if stop_video is not None:
+            stop_video()  # segments in flight are committed before the process exits
+        system.close()

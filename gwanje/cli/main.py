@@ -13,9 +13,12 @@ from gwanje.cli.demo import demo
 from gwanje.cli.docs import app as docs_app
 from gwanje.db import migrate
 from gwanje.db.engine import make_engine
+from gwanje.media.camsim.cli import camsim
 from gwanje.media.cli import check_command, record, recordings
 from gwanje.people.cli import app as people_app
 from gwanje.registry.cli import app as registry_app
+from gwanje.retention.cli import app as retention_app
+from gwanje.retention.cli import holds_app
 
 app = typer.Typer(no_args_is_help=True, help="Gwanje (관제): CCTV integrated control center.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -56,7 +59,14 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(people_app, name="people")
 app.add_typer(registry_app, name="cameras")
+app.add_typer(retention_app, name="retention")
+app.add_typer(holds_app, name="holds")
 app.command("demo")(demo)
+app.command("camsim")(camsim)
 app.command("record")(record)
 app.command("recordings")(recordings)
 app.command("check")(check_command)
+
+
+if __name__ == "__main__":
+    app()

@@ -19,18 +19,12 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from gwanje.context import Gwanje
+from gwanje.fsutil import fsync_dir, make_dirs_durably
 from gwanje.media.models import Gap, GapCause, Segment, SegmentState
 from gwanje.media.probe import sha256_of
 from gwanje.media.recorder.indexer import Indexer
 from gwanje.media.recorder.recovery import RecoveryReport, describe_file, salvage
-from gwanje.media.storage import (
-    LOCK_FILE,
-    META_FILE,
-    PART_SUFFIX,
-    Store,
-    fsync_dir,
-    make_dirs_durably,
-)
+from gwanje.media.storage import LOCK_FILE, META_FILE, PART_SUFFIX, Store
 
 LOST_FOUND = "lost+found"
 

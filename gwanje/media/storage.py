@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from gwanje.context import Gwanje
 from gwanje.errors import GwanjeError
+from gwanje.fsutil import fsync_dir, make_dirs_durably
 from gwanje.media.models import Segment, SegmentState, StorageDir
 
 META_FILE = "meta.json"
@@ -53,27 +54,6 @@ class Store:
 
     def absolute(self, relative: str) -> Path:
         return self.path / relative
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a directory entry (create, rename, unlink) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def make_dirs_durably(path: Path) -> None:
-    """mkdir -p, fsyncing each new directory's parent so the tree survives a crash."""
-    missing: list[Path] = []
-    probe = path
-    while not probe.exists():
-        missing.append(probe)
-        probe = probe.parent
-    for directory in reversed(missing):
-        directory.mkdir(exist_ok=True)
-        fsync_dir(directory.parent)
 
 
 def segment_relpath(camera_id: int, stream: str, start: datetime, seq: int) -> str:

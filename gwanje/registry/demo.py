@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gwanje.clock import Clock
 from gwanje.people.sample_city import ensure_departments
-from gwanje.registry.models import CameraStatus, EmergencyBell
+from gwanje.registry.models import Camera, CameraStatus, EmergencyBell
 from gwanje.registry.purposes import Purpose
 from gwanje.registry.schemas import BellCreate, CameraCreate
 from gwanje.registry.service import Registry, system_principal
@@ -52,8 +52,9 @@ PURPOSE_SETS: tuple[tuple[tuple[Purpose, ...], str], ...] = (
 CONTRACTORS = (("(주)남도정보통신", "전남-2019-0132"), ("여수네트웍스", "전남-2015-0077"))
 
 
-def seed(session: Session, clock: Clock, cameras: int = 48) -> None:
-    """Create the demo cameras and bells that do not exist yet."""
+def seed(session: Session, clock: Clock, cameras: int = 48, rtsp_port: int = 8554) -> None:
+    """Create the demo cameras and bells that do not exist yet; point every demo camera's
+    streams at the camera simulator on `rtsp_port`."""
     departments = ensure_departments(session)
     registry = Registry(session, Settings(mode=Mode.DEMO), clock, system_principal("demo"))
     rng = random.Random(20261125)  # noqa: S311 - a reproducible city, not a secret
@@ -63,6 +64,7 @@ def seed(session: Session, clock: Clock, cameras: int = 48) -> None:
         code = f"YS-CAM-{number:04d}"
         existing = registry.by_code(code)
         if existing is not None:
+            _point_at_simulator(existing, number, rtsp_port)
             created.append(existing.id)
             continue
         data, status, unlinked, owner = plan
@@ -70,8 +72,15 @@ def seed(session: Session, clock: Clock, cameras: int = 48) -> None:
         camera = registry.create(data, status)
         if unlinked is not None:
             camera.unlinked_reason, camera.unlinked_note = unlinked
+        _point_at_simulator(camera, number, rtsp_port)
         created.append(camera.id)
     _seed_bells(session, registry, created)
+
+
+def _point_at_simulator(camera: Camera, number: int, rtsp_port: int) -> None:
+    if camera.main_stream_url and camera.main_stream_url.startswith("rtsp://127.0.0.1:"):
+        camera.main_stream_url = f"rtsp://127.0.0.1:{rtsp_port}/cam{number}/main"
+        camera.sub_stream_url = f"rtsp://127.0.0.1:{rtsp_port}/cam{number}/sub"
 
 
 def _plan(

@@ -28,6 +28,17 @@ def language_of(request: Request) -> str:
 
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    return render_with(TEMPLATES, request, template, status_code, **values)
+
+
+def render_with(
+    templates: Jinja2Templates,
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """Render with `templates` (a subsystem's own directory before the shell's)."""
     lang = language_of(request)
 
     def t(key: str, **params: Any) -> str:
@@ -35,6 +46,6 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
 
     values.setdefault("principal", getattr(request.state, "principal", None))
     values.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
-    return TEMPLATES.TemplateResponse(
+    return templates.TemplateResponse(
         request, template, {"t": t, "lang": lang, **values}, status_code=status_code
     )

@@ -10,6 +10,14 @@ def all_routers() -> list[APIRouter]:
     from gwanje.auth.web import router as auth_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
+    from gwanje.retention.web import router as retention_router
     from gwanje.web.pages import router as shell_router
 
-    return [shell_router, auth_router, people_router, registry_router, audit_router]
+    return [
+        shell_router,
+        auth_router,
+        people_router,
+        registry_router,
+        retention_router,
+        audit_router,
+    ]

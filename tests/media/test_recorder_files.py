@@ -123,3 +123,54 @@ def test_truncated_input_keeps_what_was_readable(clip: Path, tmp_path: Path) -> 
         content = probe(tmp_path / "store" / seg.relpath)
         assert content is not None
         assert content.frames == seg.frames
+
+
+WRITE_LIMITED = """
+import json, resource, signal, sys, threading, time
+from pathlib import Path
+from gwanje.media.recorder.capture import CaptureJob, CaptureParams, StreamCapture
+from gwanje.media.recorder.messages import StreamDown, StreamKey
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), int(sys.argv[3])))
+reports, stop = [], threading.Event()
+job = CaptureJob(StreamKey(1, "main"), sys.argv[1])
+params = CaptureParams(segment_seconds=float(sys.argv[4]), reconnect_min_s=60.0)
+capture = StreamCapture(job, params, Path(sys.argv[2]), reports.append, stop)
+thread = threading.Thread(target=capture.run)
+thread.start()
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline and not any(
+    isinstance(r, StreamDown) and r.cause == "camera_offline" for r in reports
+):
+    time.sleep(0.05)
+stop.set()
+thread.join()
+print(json.dumps([[type(r).__name__, getattr(r, "cause", ""), getattr(r, "frames", 0)]
+                  for r in reports]))
+"""
+
+
+def test_write_failure_abandons_the_file_and_recording_goes_on(clip: Path, tmp_path: Path) -> None:
+    """A segment that cannot be written (the kernel refuses: file size limit) is abandoned,
+    never committed or retried; it becomes a gap, and the next segments are attempted."""
+    import json
+    import subprocess
+    import sys
+
+    small = make_clip(tmp_path / "small.mp4", seconds=10, gop=25, audio=False)
+    sizes = [s.bytes for s in segments(capture_file(small, tmp_path / "probe", FAST))]
+    limit = max(sizes) + 4096  # 2 s segments fit; 6 s segments do not
+    out = subprocess.run(
+        [sys.executable, "-c", WRITE_LIMITED, str(small), str(tmp_path / "store"), str(limit),
+         "6.0"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    reports = json.loads(out.stdout.strip().splitlines()[-1])
+    causes = [cause for kind, cause, _ in reports if kind == "StreamDown"]
+    assert "io_error" in causes  # the failed segment is a gap with its cause
+    assert causes[-1] == "camera_offline"  # and the capture kept going to the stream's end
+    assert not [r for r in reports if r[0] == "SegmentCommitted" and r[2] > 100]
+    assert not list((tmp_path / "store").rglob("*.part"))  # abandoned, not left half-written
+    for path in (tmp_path / "store").rglob("*.mp4"):
+        assert probe(path) is not None  # whatever was committed is whole

@@ -114,11 +114,7 @@ class StreamCapture:
     def _session(self) -> bool:
         """One connection; returns whether any video was recorded."""
         try:
-            container = av.open(
-                self.job.url,
-                options={"rtsp_transport": "tcp", "allowed_media_types": "video"},
-                timeout=(self.params.connect_timeout_s, self.params.read_timeout_s),
-            )
+            container = av.open(self.job.url, options=self._options())
         except Exception as exc:
             self._went_down(GapCause.CAMERA_OFFLINE, _describe(exc), HealthState.OFFLINE)
             return False
@@ -126,12 +122,31 @@ class StreamCapture:
         try:
             self._pump(container)
             if not self._stop.is_set():  # demux ended silently: the camera dropped us
+                _close_quietly(container)
+                self._abandon_or_commit(commit=True)
                 raise _Down(GapCause.CAMERA_OFFLINE, "stream ended", HealthState.OFFLINE)
         except _Down as down:
             self._went_down(down.cause, down.detail, down.health)
         finally:
+            # Hang up first (TEARDOWN), then make the last segment durable: the camera
+            # need not stream into a socket nobody reads while the file is fsynced.
             _close_quietly(container)
+            self._abandon_or_commit(commit=True)
         return self._recorded
+
+    def _options(self) -> dict[str, str]:
+        """RTSP over TCP, the video track only (ORD-10.2), and a socket timeout.
+
+        FFmpeg's own socket timeout (microseconds; it covers connect and every read) is
+        used rather than PyAV's `timeout=`, whose Python interrupt callback was measured to
+        double the CPU cost of a stream (0.85 vs 0.40 CPU-s for 8 streams over 10 s).
+        """
+        timeout_us = int(max(self.params.connect_timeout_s, self.params.read_timeout_s) * 1e6)
+        if not self.job.url.startswith(("rtsp://", "rtsps://")):
+            return {}
+        return {
+            "rtsp_transport": "tcp", "allowed_media_types": "video", "timeout": str(timeout_us),
+        }  # fmt: skip
 
     def _pump(self, container: Any) -> None:
         if not container.streams.video:
@@ -148,17 +163,16 @@ class StreamCapture:
                     break
                 if packet.dts is None or packet.pts is None or packet.size == 0:
                     continue
-                self._on_packet(packet, stream)
+                try:
+                    self._on_packet(packet, stream)
+                except WriteFailed as exc:
+                    self._write_failed(exc)
         except av.error.InvalidDataError as exc:
             self._abandon_or_commit(commit=True)
             raise _Down(GapCause.CORRUPT_INPUT, _describe(exc), HealthState.VIDEO_LOSS) from exc
         except (av.error.ExitError, av.error.FFmpegError, OSError) as exc:
             self._abandon_or_commit(commit=True)
             raise _Down(GapCause.NETWORK, _describe(exc), HealthState.VIDEO_LOSS) from exc
-        except WriteFailed as exc:
-            self._abandon_or_commit(commit=False)
-            raise _Down(GapCause(exc.cause), str(exc), HealthState.ONLINE) from exc
-        self._abandon_or_commit(commit=True)
 
     def _on_packet(self, packet: Any, stream: Any) -> None:
         now = self._now()
@@ -188,6 +202,16 @@ class StreamCapture:
             self._since_keyframe = now
             self._set_health(HealthState.ONLINE, "")
         writer.write(packet)
+
+    def _write_failed(self, exc: WriteFailed) -> None:
+        """Abandon the file (never retried: fsyncgate), record the gap, stay connected: the
+        next keyframe starts a new file, so recording resumes as soon as writes succeed."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.abort()
+        log.error("segment of %s abandoned: %s", self.key, exc)
+        self._report_down(GapCause(exc.cause), str(exc))
+        self._timeline.reset()
 
     def _due(self, writer: SegmentWriter, pts: int) -> bool:
         return writer.elapsed_s(pts) >= self.params.segment_seconds - self._frame_s / 2

@@ -29,12 +29,13 @@ import av.error
 from sqlalchemy import func, select
 
 from gwanje.context import Gwanje
+from gwanje.fsutil import fsync_dir
 from gwanje.media.models import Gap, GapCause, Segment
 from gwanje.media.probe import probe, sha256_of
 from gwanje.media.recorder.indexer import Indexer, open_gap
 from gwanje.media.recorder.messages import SegmentCommitted, StreamKey
 from gwanje.media.recorder.writer import SegmentWriter, WriteFailed
-from gwanje.media.storage import PART_SUFFIX, Store, finish_deletions, fsync_dir
+from gwanje.media.storage import PART_SUFFIX, Store, finish_deletions
 
 log = logging.getLogger(__name__)
 NAME = re.compile(r"^(\d{8}T\d{6})(\d{3})Z-(\d{6})\.mp4$")

@@ -68,7 +68,7 @@ class Recorder:
         for spec in self._specs():
             self._workers.append(_Worker(spec, self._spawn(mp, spec)))
         self._mp = mp
-        for target in (self._index_loop, self._watch_loop):
+        for target in (self._index_loop, self._watch_loop, self._retention_loop):
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -125,6 +125,20 @@ class Recorder:
                 if not worker.process.is_alive():
                     self._restart(worker)
 
+    def _retention_loop(self) -> None:
+        """ORD-31.1: purge expired unheld footage, and guard free space, at an interval."""
+        from gwanje.retention.guard import guard_disk
+        from gwanje.retention.purge import purge_expired
+
+        interval = self.ctx.settings.recording.purge_interval_s
+        while not self._halt.wait(interval):
+            assert self.store is not None
+            try:
+                purge_expired(self.ctx)
+                guard_disk(self.ctx, self.store)
+            except Exception:  # the next round tries again; recording goes on regardless
+                log.exception("retention round failed")
+
     def _restart(self, worker: _Worker) -> None:
         """A worker died (crash, OOM kill): its streams get a gap, then a new worker."""
         code = worker.process.exitcode
@@ -155,3 +169,5 @@ class Recorder:
         while batch := self._drain(0.1):
             self._indexer.apply(batch)
         self._lock.close()  # releases the flock
+        self._reports.close()
+        self._reports.join_thread()

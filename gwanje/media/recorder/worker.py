@@ -9,6 +9,7 @@ worker loses only its own cameras' segments in flight; the supervisor restarts i
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -29,11 +30,22 @@ class WorkerSpec:
     stagger_s: float
 
 
+def _stop_when_orphaned(stop: Any) -> None:
+    """A supervisor killed with SIGKILL cannot stop its workers: they notice and stop
+    themselves (committing their segments in flight; the next recovery indexes them)."""
+    parent = os.getppid()
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
+
+
 def worker_main(spec: WorkerSpec, reports: Any, stop: Any) -> None:
-    """Process entry point (spawned). Runs until `stop` is set or SIGTERM arrives."""
+    """Process entry point (spawned). Runs until `stop` is set, SIGTERM arrives, or the
+    supervisor is gone."""
     logging.basicConfig(level=logging.WARNING, format=f"worker {spec.index}: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=_stop_when_orphaned, args=(stop,), daemon=True).start()
     threads = []
     for n, job in enumerate(spec.jobs):
         capture = StreamCapture(job, spec.params, spec.root, reports.put, stop)

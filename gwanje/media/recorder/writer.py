@@ -24,8 +24,9 @@ import av
 from av.packet import Packet
 from av.video.stream import VideoStream
 
+from gwanje.fsutil import fsync_dir, make_dirs_durably
 from gwanje.media.recorder.messages import SegmentCommitted, StreamKey
-from gwanje.media.storage import PART_SUFFIX, fsync_dir, make_dirs_durably, segment_relpath
+from gwanje.media.storage import PART_SUFFIX, segment_relpath
 
 FMP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
 

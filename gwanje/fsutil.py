@@ -1,0 +1,31 @@
+"""Durable filesystem steps shared by everything that stores evidence or keys.
+
+A file's data is durable after fsync(file); its name (create, rename, unlink) only after
+fsync(directory). Callers write in that order (STYLE.md, docs/design/recording.md).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a directory entry (create, rename, unlink) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_dirs_durably(path: Path) -> None:
+    """mkdir -p, fsyncing each new directory's parent so the tree survives a crash."""
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        fsync_dir(directory.parent)

@@ -1,0 +1,101 @@
+"""Fault injection and observation, per camera, as a misbehaving real camera would show it.
+
+Owns: the fault operations (run on the server's loop thread; `harness.CamsimHandle`
+marshals calls from other threads) and the `CameraStats` snapshot.
+
+Faults:
+- drop: reset every connection that asked about the camera (the client sees a reset).
+- stall: keep sockets open, send nothing (no media, no RTSP replies) for S seconds; then
+  the stream resumes at the next IDR with the time that passed (timestamps and sequence
+  numbers jump, as from an encoder that kept running while the network hung).
+- restart: drop, then reset every new connection naming the camera for S seconds; the
+  camera comes back with a new RTP timeline (new SSRCs, random bases), as after a reboot.
+- corrupt: for S seconds every video RTP payload is noise (headers stay valid).
+- jump_timestamps: add S seconds (negative: go back) to the RTP timestamps from now on.
+- refuse_auth: answer 401 to every authenticated request, right credentials or not.
+Invariant: a fault touches one camera; other cameras and their sessions never notice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
+from gwanje.media.camsim.server import CamsimServer
+
+TRACK_NAMES = {VIDEO_TRACK: "video", AUDIO_TRACK: "audio"}
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    id: str
+    stream: str  # "main" | "sub"
+    transports: dict[str, str]  # track ("video"/"audio") -> "tcp" | "udp"
+    playing: bool
+    frames_sent: int
+    frames_skipped: int
+
+
+@dataclass(frozen=True)
+class CameraStats:
+    camera: str
+    sessions: tuple[SessionStats, ...]
+    frames_sent: dict[str, int]  # stream -> video frames sent, over all sessions ever
+
+    @property
+    def session_count(self) -> int:
+        return len(self.sessions)
+
+
+def drop(server: CamsimServer, index: int) -> int:
+    camera = server.camera(index)
+    victims = [c for c in server.connections if camera.index in c.cameras]
+    for conn in victims:
+        conn.abort()
+    return len(victims)
+
+
+def stall(server: CamsimServer, index: int, seconds: float) -> None:
+    camera = server.camera(index)
+    camera.stalled_until = server.now() + seconds
+    for session in camera.sessions:
+        session.need_key = True
+
+
+def restart(server: CamsimServer, index: int, seconds: float) -> None:
+    camera = server.camera(index)
+    drop(server, index)
+    camera.down_until = server.now() + seconds
+    camera.reboot(server.streamer.tick + math.ceil(seconds * server.fps))
+
+
+def corrupt(server: CamsimServer, index: int, seconds: float) -> None:
+    server.camera(index).corrupt_until = server.now() + seconds
+
+
+def jump_timestamps(server: CamsimServer, index: int, seconds: float) -> None:
+    camera = server.camera(index)
+    for name, clock in camera.clocks.items():
+        rate = camera.media.audio.clip.rate if name == "audio" else VIDEO_CLOCK
+        clock.ts_offset += round(seconds * rate)
+
+
+def refuse_auth(server: CamsimServer, index: int, refuse: bool) -> None:
+    server.camera(index).refuse_auth = refuse
+
+
+def stats(server: CamsimServer, index: int) -> CameraStats:
+    camera = server.camera(index)
+    sessions = tuple(
+        SessionStats(
+            s.id,
+            s.stream,
+            {TRACK_NAMES[t]: setup.transport_name for t, setup in sorted(s.tracks.items())},
+            s.playing,
+            s.frames_sent,
+            s.frames_skipped,
+        )
+        for s in sorted(camera.sessions, key=lambda s: s.id)
+    )
+    return CameraStats(camera.name, sessions, dict(camera.frames_sent))

@@ -1,0 +1,137 @@
+"""Run the simulator on a background thread with its own event loop (tests, benches).
+
+Owns: `run_in_thread` and `CamsimHandle`, the thread-safe surface: URLs, fault injection,
+statistics, stop.
+Invariants: every call that touches server state runs on the server's loop thread and
+returns only after it took effect there (so "drop now" means now); `stop()` is idempotent
+and joins the thread; a failure to start (port in use) raises in the caller's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+from urllib.parse import quote
+
+from gwanje.media.camsim import faults
+from gwanje.media.camsim.clips import ClipSet
+from gwanje.media.camsim.faults import CameraStats
+from gwanje.media.camsim.profile import StreamName
+from gwanje.media.camsim.server import CamsimServer, ServerConfig
+
+T = TypeVar("T")
+
+
+class CamsimHandle:
+    def __init__(
+        self, server: CamsimServer, loop: asyncio.AbstractEventLoop, thread: threading.Thread
+    ) -> None:
+        self._server = server
+        self._loop = loop
+        self._thread = thread
+        self.host = server.config.host
+        self.port = server.port
+        self.cameras = server.config.cameras
+        self.udp_ports = server.udp_ports
+
+    def url(
+        self,
+        cam_index: int,
+        stream: StreamName = "main",
+        *,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> str:
+        """rtsp://[user:password@]host:port/camN/stream (credentials percent-encoded)."""
+        url = self._server.url(cam_index, stream)
+        if user is None:
+            return url
+        cred = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+        return url.replace("rtsp://", f"rtsp://{cred}@", 1)
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def drop(self, cam_index: int) -> int:
+        """Reset the camera's connections now; returns how many were reset."""
+        return self._call(faults.drop, cam_index)
+
+    def stall(self, cam_index: int, seconds: float) -> None:
+        self._call(faults.stall, cam_index, seconds)
+
+    def restart(self, cam_index: int, seconds: float) -> None:
+        self._call(faults.restart, cam_index, seconds)
+
+    def corrupt(self, cam_index: int, seconds: float) -> None:
+        self._call(faults.corrupt, cam_index, seconds)
+
+    def jump_timestamps(self, cam_index: int, seconds: float) -> None:
+        self._call(faults.jump_timestamps, cam_index, seconds)
+
+    def refuse_auth(self, cam_index: int, refuse: bool = True) -> None:
+        self._call(faults.refuse_auth, cam_index, refuse)
+
+    def stats(self, cam_index: int) -> CameraStats:
+        return self._call(faults.stats, cam_index)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., T], *args: object) -> T:
+        if not self._thread.is_alive():
+            raise RuntimeError("camsim server is not running")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(self._server, *args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return future.result(timeout=10)
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> CamsimHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def run_in_thread(clips: ClipSet, config: ServerConfig | None = None) -> CamsimHandle:
+    """Start a server on a daemon thread; returns once it is listening."""
+    server = CamsimServer(config or ServerConfig(), clips)
+    loop = asyncio.new_event_loop()
+    started: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.start())
+        except BaseException as exc:
+            started.set_exception(exc)
+            loop.close()
+            return
+        started.set_result(None)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(server.close())
+            loop.close()
+
+    thread = threading.Thread(target=main, name="camsim", daemon=True)
+    thread.start()
+    started.result(timeout=30)
+    return CamsimHandle(server, loop, thread)

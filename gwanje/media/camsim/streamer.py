@@ -1,0 +1,199 @@
+"""The pacer: one ticker per frame time fans every playing session out.
+
+Owns: the global frame tick, the play groups (camera stream -> playing sessions) and
+the sending of RTP and RTCP to TCP-interleaved and UDP sessions.
+Why one ticker: a task or timer per packet (or per session) costs more in event loop
+overhead than the sends themselves; one wake-up per 40 ms walks only the camera streams
+that have a playing session, renders each access unit once per camera (and per
+interleaved channel in use) and writes it to each session with one call.
+Invariants: a session receives video only from an IDR on (after PLAY and after any
+interruption), so every frame it gets is decodable; a TCP client that stops reading is
+not buffered without bound (frames are skipped past `MAX_BACKLOG` queued bytes and the
+session resumes at the next IDR); a send error on one session never reaches another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+
+from gwanje.media.camsim import rtp
+from gwanje.media.camsim.profile import StreamName
+from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
+from gwanje.media.camsim.state import Camera, Session, TrackSetup
+from gwanje.media.camsim.timeline import audio_due, audio_position, video_position
+
+log = logging.getLogger(__name__)
+
+MAX_BACKLOG = 2 * 1024 * 1024  # bytes queued on a TCP session before frames are skipped
+REPORT_SECONDS = 5  # RTCP SR interval (RFC 3550 §6.2 suggests 5 s as the minimum)
+MAX_LAG_SECONDS = 1.0  # further behind than this, skip ticks instead of bursting
+
+GroupKey = tuple[Camera, StreamName]
+
+
+class Streamer:
+    def __init__(
+        self, fps: int, rtp_sock: socket.socket | None, rtcp_sock: socket.socket | None
+    ) -> None:
+        self.fps = fps
+        self.tick = 0
+        self.groups: dict[GroupKey, list[Session]] = {}
+        self.rtp_sock = rtp_sock
+        self.rtcp_sock = rtcp_sock
+        self.loop_t0 = 0.0
+        self.wall_t0 = 0.0
+        self.noise = os.urandom(rtp.MAX_PAYLOAD + 64)
+        self.housekeeping: Callable[[int], None] | None = None
+
+    # -- play groups -------------------------------------------------------------------
+
+    def add(self, session: Session) -> None:
+        group = self.groups.setdefault((session.camera, session.stream), [])
+        if session not in group:
+            group.append(session)
+
+    def remove(self, session: Session) -> None:
+        key = (session.camera, session.stream)
+        group = self.groups.get(key)
+        if group and session in group:
+            group.remove(session)
+            if not group:
+                del self.groups[key]
+
+    def wall_time(self, tick: int) -> float:
+        return self.wall_t0 + tick / self.fps
+
+    # -- the ticker --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.loop_t0, self.wall_t0 = loop.time(), time.time()
+        while True:
+            target = self.loop_t0 + (self.tick + 1) / self.fps
+            delay = target - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                self.tick += 1
+            elif -delay > MAX_LAG_SECONDS:  # overloaded: drop frames, as a camera would
+                self.tick = int((loop.time() - self.loop_t0) * self.fps)
+            else:
+                self.tick += 1
+            self._run_tick(loop.time())
+
+    def _run_tick(self, now: float) -> None:
+        tick = self.tick
+        for (camera, stream), sessions in list(self.groups.items()):
+            if camera.silent(now):
+                continue
+            try:
+                self._frame(camera, stream, sessions, tick, now)
+            except Exception:  # a bug here must not stop every other camera
+                log.exception("camsim: sending %s/%s failed", camera.name, stream)
+        if self.housekeeping is not None and tick % self.fps == 0:
+            self.housekeeping(tick)
+
+    def _frame(
+        self, camera: Camera, stream: StreamName, sessions: list[Session], tick: int, now: float
+    ) -> None:
+        n = camera.frame_number(tick)
+        track = camera.media.video(stream)
+        clock = camera.clocks[stream]
+        pos, seq, ts = video_position(track, clock, n, self.fps)
+        tpl = track.templates[pos]
+        key = track.clip.keyframes[pos]
+        corrupt = now < camera.corrupt_until
+        cache: dict[int, bytearray] = {}
+        for session in list(sessions):
+            if tick < session.start_tick:
+                continue
+            setup = session.tracks.get(VIDEO_TRACK)
+            if setup is not None and not self._video_ok(session, setup, key):
+                continue
+            if tick >= session.next_report_tick:  # first SR before the first packet, so a
+                session.next_report_tick = tick + REPORT_SECONDS * self.fps  # client can
+                self._reports(camera, session, n, tick)  # map RTP time to wall time at once
+            if setup is not None:
+                self._send(session, setup, tpl, seq, ts, clock.ssrc, cache, corrupt)
+                session.frames_sent += 1
+                camera.frames_sent[stream] += 1
+            audio = session.tracks.get(AUDIO_TRACK)
+            if audio is not None:
+                self._audio(camera, session, audio, n)
+
+    def _video_ok(self, session: Session, setup: TrackSetup, key: bool) -> bool:
+        if setup.tcp and session.conn.backlog() > MAX_BACKLOG:
+            session.need_key = True
+            session.frames_skipped += 1
+            return False
+        if session.need_key:
+            if not key:
+                session.frames_skipped += 1
+                return False
+            session.need_key = False
+        return True
+
+    def _audio(self, camera: Camera, session: Session, setup: TrackSetup, n: int) -> None:
+        track = camera.media.audio
+        clock = camera.clocks["audio"]
+        if session.need_key and VIDEO_TRACK in session.tracks:
+            return  # audio follows video: nothing while the video waits for an IDR
+        for j in audio_due(n, track.clip.rate, self.fps):
+            pos, seq, ts = audio_position(track, clock, j)
+            self._send(session, setup, track.templates[pos], seq, ts, clock.ssrc, {}, False)
+
+    def _send(
+        self,
+        session: Session,
+        setup: TrackSetup,
+        tpl: rtp.PacketTemplate,
+        seq: int,
+        ts: int,
+        ssrc: int,
+        cache: dict[int, bytearray],
+        corrupt: bool,
+    ) -> None:
+        channel = setup.channel if setup.tcp else tpl.channel
+        buf = cache.get(channel)
+        if buf is None:
+            buf = rtp.render(tpl, channel, seq, ts, ssrc)
+            if corrupt:
+                rtp.garble(buf, tpl, self.noise)
+            cache[channel] = buf
+        setup.packets += tpl.packets
+        setup.octets += tpl.payload_bytes
+        if setup.tcp:
+            session.conn.write(buf)
+        elif self.rtp_sock is not None and setup.client_rtp is not None:
+            view = memoryview(buf)
+            for start, end in tpl.spans:
+                _sendto(self.rtp_sock, view[start:end], setup.client_rtp)
+
+    def _reports(self, camera: Camera, session: Session, n: int, tick: int) -> None:
+        wall = self.wall_time(tick)
+        for track_id, setup in session.tracks.items():
+            if track_id == VIDEO_TRACK:
+                clock = camera.clocks[session.stream]
+                rtp_ts = clock.ts_base + n * VIDEO_CLOCK // self.fps + clock.ts_offset
+            else:
+                clock = camera.clocks["audio"]
+                rate = camera.media.audio.clip.rate
+                rtp_ts = clock.ts_base + n * rate // self.fps + clock.ts_offset
+            report = rtp.sender_report(
+                clock.ssrc, wall, rtp_ts, setup.packets, setup.octets, camera.name.encode()
+            )
+            if setup.tcp:
+                session.conn.write(rtp.interleave(setup.channel + 1, report))
+            elif self.rtcp_sock is not None and setup.client_rtcp is not None:
+                _sendto(self.rtcp_sock, report, setup.client_rtcp)
+
+
+def _sendto(sock: socket.socket, data: bytes | memoryview, addr: tuple[str, int]) -> None:
+    try:  # noqa: SIM105 - per-packet hot path; suppress() costs a context manager
+        sock.sendto(data, addr)
+    except OSError:
+        pass  # UDP is lossy by contract: a full buffer or an unreachable port loses a packet
