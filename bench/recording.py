@@ -141,10 +141,21 @@ def link_cameras(ctx: Gwanje, sim: CamsimHandle, n: int) -> None:
             registry.create(data, CameraStatus.LINKED)
 
 
+def streaming(sim: CamsimHandle, n: int) -> int:
+    return sum(1 for i in range(1, n + 1) if any(s.playing for s in sim.stats(i).sessions))
+
+
 def measure(
     name: str, root_pids: list[int], n: int, sim: CamsimHandle, warmup_s: float, seconds: float
 ) -> tuple[float, float, int]:
-    time.sleep(warmup_s)  # connections, first keyframes
+    """CPU over a window that starts once every camera streams (start-up costs excluded),
+    plus `warmup_s` to settle; PSS at the end of the window."""
+    t = time.monotonic()
+    while streaming(sim, n) < n and time.monotonic() - t < 120:
+        time.sleep(0.5)
+    print(f"  {name}: {streaming(sim, n)} of {n} cameras streaming after "
+          f"{time.monotonic() - t:.1f} s", flush=True)
+    time.sleep(warmup_s)
     pids = [p for r in root_pids for p in tree(r)]
     cpu0, t0 = cpu_seconds(pids), time.monotonic()
     time.sleep(seconds)
@@ -225,7 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="default")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()

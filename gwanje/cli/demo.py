@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated, Any
 
 import typer
@@ -70,6 +71,13 @@ def demo(
 
     from gwanje.web.app import create_app
 
+    # A stop request is noted, never fatal: during start-up it skips the web server; while
+    # it runs, uvicorn shuts down gracefully and then re-raises the signal to this handler.
+    # Either way the recorder and the simulator are stopped in order below (segments in
+    # flight committed) and the process exits 0.
+    stop_requested: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: stop_requested.append(signum))
     system = open_system(ctx, mode=Mode.DEMO, port=port, host=host)
     accounts = seed_demo(system, cameras, rtsp_port)
     console = Console()
@@ -83,7 +91,8 @@ def demo(
     console.print(f"Gwanje: http://{host}:{port}/  (data: {system.settings.data_dir})")
     config = uvicorn.Config(create_app(system), host=host, port=port, log_level="info")
     try:
-        uvicorn.Server(config).run()  # handles SIGINT and SIGTERM with a clean shutdown
+        if not stop_requested:
+            uvicorn.Server(config).run()
     finally:
         if stop_video is not None:
             stop_video()  # segments in flight are committed before the process exits

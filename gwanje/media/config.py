@@ -48,6 +48,10 @@ class RecordingSettings(BaseModel):
         description="Below this much free space the disk guard deletes the oldest unheld "
         "footage (never held footage).",
     )
+    registry_poll_s: float = Field(
+        30.0, gt=0, description="How often the recorder re-reads which cameras are linked "
+        "(ORD-15: newly linked cameras are recorded without a restart).",
+    )
     purge_interval_s: float = Field(
         300.0, gt=0, description="How often the retention purge and disk guard run."
     )

@@ -215,3 +215,41 @@ def test_recorder_runs_the_retention_purge(tmp_path: Path) -> None:
         recorder.stop()
     assert intact(fresh)
     ctx.close()
+
+
+def test_newly_linked_and_unlinked_cameras_are_followed_without_restart(
+    tmp_path: Path, cameras: CamsimHandle
+) -> None:
+    from gwanje.registry.lifecycle import Action
+    from gwanje.registry.models import UnlinkedReason
+    from gwanje.registry.service import Registry, system_principal
+
+    settings = Settings(
+        mode=Mode.TEST, data_dir=tmp_path / "data",
+        recording={"segment_seconds": 2.0, "registry_poll_s": 1.0, "min_free_bytes": 0},
+    )  # fmt: skip
+    ctx = Gwanje.open(settings)
+    (first,) = linked_cameras(ctx, 1, lambda n: cameras.url(n, "main"))
+    recorder = Recorder(ctx)
+    recorder.start()
+    try:
+        wait_for(lambda: count(ctx, first) >= 1, "the first camera recorded")
+        from registry.helpers import departments, make_camera
+
+        from gwanje.registry.models import CameraStatus
+
+        dept = next(iter(departments(ctx).values()))
+        second = make_camera(
+            ctx, "REC-NEW", dept, CameraStatus.LINKED, main_stream_url=cameras.url(2, "main")
+        )
+        wait_for(lambda: count(ctx, second) >= 1, "the newly linked camera recorded")
+        with ctx.transaction() as session:  # ORD-15: unlinked with a reason
+            registry = Registry(session, ctx.settings, ctx.clock, system_principal("test"))
+            registry.transition(first, Action.UNLINK, UnlinkedReason.INEFFICIENCY, "철거 예정")
+        wait_for(lambda: cameras.stats(1).session_count == 0, "the unlinked camera let go")
+        assert cameras.stats(2).session_count == 1  # the other camera was not disturbed
+    finally:
+        recorder.stop()
+    assert checking.check(ctx, open_store(ctx)).clean
+    assert not [g for g in gaps(ctx) if g.end_at is None and g.camera_id == first]
+    ctx.close()

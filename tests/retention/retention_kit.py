@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from gwanje.audit.events import Actor
 from gwanje.context import Gwanje
-from gwanje.media.models import Segment
 from gwanje.fsutil import make_dirs_durably
+from gwanje.media.models import Segment
 from gwanje.media.storage import Store, open_store, segment_relpath
 from gwanje.people import service as people
 from gwanje.registry.models import CameraStatus

@@ -61,7 +61,9 @@ class RtspConnection(asyncio.Protocol):
         return self.transport.get_write_buffer_size() if self.transport else 0
 
     def write(self, data: bytes | bytearray) -> None:
-        if not self.closed and self.transport is not None:
+        # After a failed send the transport is closing but connection_lost() comes only on
+        # the next loop turn; writing meanwhile makes asyncio log one warning per write.
+        if not self.closed and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
     def abort(self) -> None:

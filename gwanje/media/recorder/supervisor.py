@@ -1,11 +1,14 @@
-"""The recorder's supervisor: recovery, worker processes, the indexer, restarts.
+"""The recorder's supervisor: recovery, worker processes, the indexer, restarts, retention.
 
 Start order: recover the storage (recovery.py) → spawn capture workers (staggered) →
 index their reports. A worker that dies is restarted; since a killed worker cannot report,
-the supervisor opens `recorder_restart` gaps for its streams (its segments in flight are
-`.part` files, salvaged by the next recovery).
-Stop order: set the shared stop flag → workers commit their segments in flight and exit →
-the remaining reports are indexed.
+the supervisor first salvages its streams' segments in flight and opens `recorder_restart`
+gaps for them. Every `recording.registry_poll_s` the linked cameras are read again
+(ORD-15: new and replaced cameras are recorded without restarting the center): a worker
+whose cameras changed is stopped gracefully (its segments in flight are committed) and
+respawned with its new set; new cameras get new workers.
+Stop order: set every worker's stop flag → workers commit their segments in flight and
+exit → the remaining reports are indexed.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
+
 from gwanje.context import Gwanje
+from gwanje.media.models import Gap
 from gwanje.media.recorder.capture import CaptureJob, CaptureParams
 from gwanje.media.recorder.indexer import Indexer
 from gwanje.media.recorder.jobs import linked_jobs
-from gwanje.media.recorder.messages import Report
+from gwanje.media.recorder.messages import Report, StreamKey
 from gwanje.media.recorder.recovery import RecoveryReport, recover
 from gwanje.media.recorder.worker import WorkerSpec, worker_main
 from gwanje.media.storage import Store, lock_store, open_store
@@ -42,52 +48,58 @@ def params_from(ctx: Gwanje) -> CaptureParams:
 class _Worker:
     spec: WorkerSpec
     process: Any
+    stop: Any  # multiprocessing.Event: this worker's own stop flag
     restarts: int = 0
 
 
 @dataclass
 class Recorder:
     ctx: Gwanje
+    # Fixed jobs (tests, benches); None: every linked camera, re-read while running.
     jobs: list[CaptureJob] | None = None
     store: Store | None = None
     params: CaptureParams | None = None
     recovery: RecoveryReport | None = None
     _workers: list[_Worker] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _next_index: int = 0
 
     def start(self) -> None:
-        mp = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        self._stop, self._reports = mp.Event(), mp.Queue()
+        self._mp = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        self._reports: Any = self._mp.Queue()
         self._halt = threading.Event()
         self.store = self.store or open_store(self.ctx)
         self._lock = lock_store(self.store)  # one recorder per storage directory
+        self._follow_registry = self.jobs is None
         self.jobs = self.jobs if self.jobs is not None else linked_jobs(self.ctx)
         self.params = self.params or params_from(self.ctx)
         self.recovery = recover(self.ctx, self.store, [j.key for j in self.jobs])
         self._indexer = Indexer(self.ctx, self.store.id)
-        for spec in self._specs():
-            self._workers.append(_Worker(spec, self._spawn(mp, spec)))
-        self._mp = mp
+        self._add_workers(self.jobs, first_delay_s=0.0)
         for target in (self._index_loop, self._watch_loop, self._retention_loop):
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _specs(self) -> list[WorkerSpec]:
-        assert self.jobs is not None
+    # -- workers ------------------------------------------------------------------------
+
+    def _add_workers(self, jobs: list[CaptureJob], first_delay_s: float) -> None:
+        """Spawn workers for `jobs`, `cameras_per_worker` each, their starts staggered."""
         assert self.params is not None
         assert self.store is not None
         size = self.ctx.settings.recording.cameras_per_worker
         stagger = self.ctx.settings.recording.start_stagger_s
-        groups = [tuple(self.jobs[i : i + size]) for i in range(0, len(self.jobs), size)]
-        return [
-            WorkerSpec(n, group, self.params, self.store.path, n * size * stagger, stagger)
-            for n, group in enumerate(groups)
-        ]
+        for n, i in enumerate(range(0, len(jobs), size)):
+            group = tuple(jobs[i : i + size])
+            delay = first_delay_s + n * size * stagger
+            spec = WorkerSpec(self._next_index, group, self.params, self.store.path, delay, stagger)
+            self._next_index += 1
+            stop = self._mp.Event()
+            self._workers.append(_Worker(spec, self._spawn(spec, stop), stop))
 
-    def _spawn(self, mp: Any, spec: WorkerSpec) -> Any:
-        process = mp.Process(
-            target=worker_main, args=(spec, self._reports, self._stop),
+    def _spawn(self, spec: WorkerSpec, stop: Any) -> Any:
+        process = self._mp.Process(
+            target=worker_main, args=(spec, self._reports, stop),
             name=f"gwanje-capture-{spec.index}", daemon=True,
         )  # fmt: skip
         process.start()
@@ -96,6 +108,14 @@ class Recorder:
     @property
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers]
+
+    def _stop_worker(self, worker: _Worker, timeout_s: float) -> None:
+        worker.stop.set()
+        worker.process.join(timeout_s)
+        if worker.process.is_alive():
+            log.error("worker %d did not stop; killing it", worker.spec.index)
+            worker.process.kill()
+            worker.process.join()
 
     # -- loops --------------------------------------------------------------------------
 
@@ -118,12 +138,53 @@ class Recorder:
                 log.exception("indexing %d reports failed", len(batch))
 
     def _watch_loop(self) -> None:
+        poll = self.ctx.settings.recording.registry_poll_s
+        waited = 0.0
         while not self._halt.wait(1.0):
-            if self._stop.is_set():
-                return
-            for worker in self._workers:
-                if not worker.process.is_alive():
+            for worker in list(self._workers):
+                if not worker.process.is_alive() and not worker.stop.is_set():
                     self._restart(worker)
+            waited += 1.0
+            if self._follow_registry and waited >= poll:
+                waited = 0.0
+                try:
+                    self.reconcile(linked_jobs(self.ctx))
+                except Exception:
+                    log.exception("re-reading the linked cameras failed")
+
+    def reconcile(self, desired: list[CaptureJob]) -> None:
+        """Make the running captures match `desired` (same key and URL), touching only the
+        workers whose cameras changed."""
+        wanted = {job.key: job for job in desired}
+        running: set[StreamKey] = set()
+        for worker in list(self._workers):
+            keep = [j for j in worker.spec.jobs if wanted.get(j.key) == j]
+            running.update(j.key for j in keep)
+            if len(keep) == len(worker.spec.jobs):
+                continue
+            gone = [j.key for j in worker.spec.jobs if j not in keep]
+            log.info("cameras changed in worker %d: %s", worker.spec.index, gone)
+            self._stop_worker(worker, 20.0)
+            self._workers.remove(worker)
+            self._close_gaps(gone)
+            self._add_workers(keep, first_delay_s=0.0)
+        new = [job for key, job in wanted.items() if key not in running]
+        if new:
+            log.info("recording %d newly linked streams", len(new))
+            self._add_workers(new, first_delay_s=0.0)
+        self.jobs = list(desired)
+
+    def _close_gaps(self, keys: list[StreamKey]) -> None:
+        """A camera no longer recorded by decision (unlinked, ORD-15) has no open gap."""
+        now = self.ctx.clock.now()
+        with self.ctx.transaction() as session:
+            for key in keys:
+                session.execute(
+                    update(Gap)
+                    .where(Gap.camera_id == key.camera_id, Gap.stream == key.stream)
+                    .where(Gap.end_at.is_(None))
+                    .values(end_at=now)
+                )
 
     def _retention_loop(self) -> None:
         """ORD-31.1: purge expired unheld footage, and guard free space, at an interval."""
@@ -140,7 +201,7 @@ class Recorder:
                 log.exception("retention round failed")
 
     def _restart(self, worker: _Worker) -> None:
-        """A worker died (crash, OOM kill): its streams get a gap, then a new worker."""
+        """A worker died (crash, OOM kill): salvage its streams, then a new worker."""
         code = worker.process.exitcode
         log.error("capture worker %d died (exit %s); restarting", worker.spec.index, code)
         assert self.store is not None
@@ -149,24 +210,23 @@ class Recorder:
         except Exception:
             log.exception("recovery after worker %d died failed", worker.spec.index)
         worker.restarts += 1
-        worker.process = self._spawn(self._mp, worker.spec)
+        worker.process = self._spawn(worker.spec, worker.stop)
 
     # -- stop ---------------------------------------------------------------------------
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Graceful: workers commit their segments in flight; every report is indexed."""
-        self._stop.set()
+        self._halt.set()  # no restarts or reconciling from here on
+        for thread in self._threads:
+            if thread.name != "_index_loop":
+                thread.join()
         for worker in self._workers:
-            worker.process.join(timeout_s)
-            if worker.process.is_alive():
-                log.error("worker %d did not stop; terminating", worker.spec.index)
-                worker.process.kill()
-                worker.process.join()
-        self._halt.set()
+            worker.stop.set()
+        for worker in self._workers:
+            self._stop_worker(worker, timeout_s)
         for thread in self._threads:
             thread.join()
-        self._indexer.apply(self._drain(0.5))
-        while batch := self._drain(0.1):
+        while batch := self._drain(0.3):
             self._indexer.apply(batch)
         self._lock.close()  # releases the flock
         self._reports.close()
