@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,12 +23,18 @@ class RecordingSettings(BaseModel):
         default_factory=lambda: ["main"],
         description="Which camera streams to record: main, sub or both.",
     )
+    engine: Literal["native", "pyav"] = Field(
+        "native",
+        description="Capture engine: native (Gwanje's RTSP client, one event loop per worker; "
+        "H.264) or pyav (FFmpeg's RTSP client, a thread per camera; any codec FFmpeg reads). "
+        "Native falls back to pyav per camera for streams it cannot read (e.g. H.265).",
+    )
     cameras_per_worker: int = Field(
-        16,
+        32,
         ge=1,
-        le=64,
-        description="Camera streams per capture process (PyAV is GIL-bound past ~32 "
-        "streams in one process).",
+        le=256,
+        description="Camera streams per capture process. Native engine: one event loop "
+        "reads ~250 streams per core; PyAV engine: GIL-bound past ~32 streams per process.",
     )
     connect_timeout_s: float = Field(10.0, gt=0, description="RTSP connect/DESCRIBE timeout.")
     read_timeout_s: float = Field(

@@ -20,7 +20,7 @@ import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -30,12 +30,11 @@ from sqlalchemy.orm import Session
 from gwanje.context import Gwanje
 from gwanje.errors import GwanjeError
 from gwanje.fsutil import fsync_dir, make_dirs_durably
+from gwanje.media.layout import LOCK_FILE as LOCK_FILE
+from gwanje.media.layout import META_FILE as META_FILE
+from gwanje.media.layout import PART_SUFFIX as PART_SUFFIX
+from gwanje.media.layout import segment_relpath as segment_relpath
 from gwanje.media.models import Segment, SegmentState, StorageDir
-
-META_FILE = "meta.json"
-PART_SUFFIX = ".part"
-# Held (flock) by the one recorder writing to a directory; `check --repair` respects it.
-LOCK_FILE = "recorder.lock"
 
 
 class StorageRefused(GwanjeError):
@@ -56,11 +55,6 @@ class Store:
         return self.path / relative
 
 
-def segment_relpath(camera_id: int, stream: str, start: datetime, seq: int) -> str:
-    """`<camera>/<stream>/<YYYYMMDD>/<start UTC>-<seq>.mp4`; the name sorts by time."""
-    utc = start.astimezone(UTC)
-    stamp = utc.strftime("%Y%m%dT%H%M%S") + f"{utc.microsecond // 1000:03d}Z"
-    return f"{camera_id}/{stream}/{utc:%Y%m%d}/{stamp}-{seq:06d}.mp4"
 
 
 def _read_meta(path: Path) -> dict[str, str] | None:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gwanje.errors import InvalidInput
+from gwanje.urls import scrub_url as scrub_url
 
 _INFO = b"gwanje/registry/stream-credentials/v1"
 _PREFIX = "v1:"
@@ -81,9 +82,3 @@ def split_stream_url(value: str) -> SplitUrl:
     return SplitUrl(clean, username, password)
 
 
-def scrub_url(value: str) -> str:
-    """The URL with any user information replaced by `***` (safe to log)."""
-    head, sep, rest = value.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return value
-    return f"{head}://***@{rest.split('@', 1)[1]}"

@@ -22,53 +22,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import av
 import av.error
 
-from gwanje.media.models import GapCause, HealthState
-from gwanje.media.recorder.messages import (
-    HealthChanged,
-    Report,
-    SegmentCommitted,
-    StreamDown,
-    StreamKey,
-)
+from gwanje.media.kinds import GapCause, HealthState
+from gwanje.media.recorder.jobspec import CaptureJob as CaptureJob
+from gwanje.media.recorder.jobspec import CaptureParams as CaptureParams
+from gwanje.media.recorder.jobspec import utcnow as utcnow
+from gwanje.media.recorder.messages import Report, SegmentCommitted
+from gwanje.media.recorder.reporting import StreamReporter
+from gwanje.media.recorder.segment_files import WriteFailed
 from gwanje.media.recorder.timeline import Timeline
-from gwanje.media.recorder.writer import SegmentWriter, WriteFailed
-from gwanje.registry.crypto import scrub_url
+from gwanje.media.recorder.writer import SegmentWriter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CaptureJob:
-    key: StreamKey
-    # May hold credentials: never logged or reported (see scrub_url).
-    url: str
-
-    def __repr__(self) -> str:
-        return f"CaptureJob({self.key}, {scrub_url(self.url)})"
-
-
-@dataclass(frozen=True)
-class CaptureParams:
-    segment_seconds: float = 60.0
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 5.0
-    reconnect_min_s: float = 1.0
-    reconnect_max_s: float = 30.0
-    no_keyframe_alarm_s: float = 10.0
-    max_jump_s: float = 5.0
-    max_drift_s: float = 2.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Down(Exception):
@@ -89,10 +60,9 @@ class StreamCapture:
     ) -> None:
         self.job, self.params, self.root = job, params, root
         self.key = job.key
-        self._report, self._stop, self._now = report, stop, now
-        self._health: str | None = None
+        self.out = StreamReporter(job.key, report, now)
+        self._stop, self._now = stop, now
         self._seq = 0
-        self._last_end: datetime | None = None
 
     def run(self, start_delay_s: float = 0.0) -> None:
         """Record until stopped, reconnecting with backoff."""
@@ -116,7 +86,7 @@ class StreamCapture:
         try:
             container = av.open(self.job.url, options=self._options())
         except Exception as exc:
-            self._went_down(GapCause.CAMERA_OFFLINE, _describe(exc), HealthState.OFFLINE)
+            self.out.went_down(GapCause.CAMERA_OFFLINE, _describe(exc), HealthState.OFFLINE)
             return False
         self._recorded = False
         try:
@@ -126,7 +96,7 @@ class StreamCapture:
                 self._abandon_or_commit(commit=True)
                 raise _Down(GapCause.CAMERA_OFFLINE, "stream ended", HealthState.OFFLINE)
         except _Down as down:
-            self._went_down(down.cause, down.detail, down.health)
+            self.out.went_down(down.cause, down.detail, down.health)
         finally:
             # Hang up first (TEARDOWN), then make the last segment durable: the camera
             # need not stream into a socket nobody reads while the file is fsynced.
@@ -180,7 +150,7 @@ class StreamCapture:
         if writer is not None and not self._timeline.accept(packet.dts):
             # Camera timestamps went backwards or jumped: close this run, start anew.
             self._commit(writer)
-            self._report_down(GapCause.CORRUPT_INPUT, "camera timestamps discontinuous")
+            self.out.down(GapCause.CORRUPT_INPUT, "camera timestamps discontinuous")
             self._timeline.reset()
             writer = self._writer = None
         if writer is None:
@@ -188,7 +158,7 @@ class StreamCapture:
                 self._check_keyframes(now)
                 return
             # Never start before the previous segment's end: the index only runs forward.
-            self._timeline.anchor(packet.pts, max(now, self._last_end or now))
+            self._timeline.anchor(packet.pts, max(now, self.out.last_end or now))
             self._timeline.accept(packet.dts)
             writer = self._writer = self._open(self._timeline.wall(packet.pts), stream)
         elif packet.is_keyframe and self._due(writer, packet.pts):
@@ -200,7 +170,7 @@ class StreamCapture:
             writer = self._writer = self._open(self._timeline.wall(packet.pts), stream)
         if packet.is_keyframe:
             self._since_keyframe = now
-            self._set_health(HealthState.ONLINE, "")
+            self.out.set_health(HealthState.ONLINE)
         writer.write(packet)
 
     def _write_failed(self, exc: WriteFailed) -> None:
@@ -210,7 +180,7 @@ class StreamCapture:
         if writer is not None:
             writer.abort()
         log.error("segment of %s abandoned: %s", self.key, exc)
-        self._report_down(GapCause(exc.cause), str(exc))
+        self.out.down(GapCause(exc.cause), str(exc))
         self._timeline.reset()
 
     def _due(self, writer: SegmentWriter, pts: int) -> bool:
@@ -219,7 +189,7 @@ class StreamCapture:
     def _check_keyframes(self, now: datetime) -> None:
         waited = (now - self._since_keyframe).total_seconds()
         if waited > self.params.no_keyframe_alarm_s:
-            self._set_health(HealthState.NO_KEYFRAMES, f"no keyframe for {waited:.0f} s")
+            self.out.set_health(HealthState.NO_KEYFRAMES, f"no keyframe for {waited:.0f} s")
 
     # -- segments -----------------------------------------------------------------------
 
@@ -231,8 +201,7 @@ class StreamCapture:
         done: SegmentCommitted = writer.finish(end_at, self._frame_s)
         self._writer = None
         self._recorded = True
-        self._last_end = done.end_at
-        self._report(done)
+        self.out.committed(done)
 
     def _abandon_or_commit(self, commit: bool) -> None:
         writer, self._writer = getattr(self, "_writer", None), None
@@ -245,23 +214,6 @@ class StreamCapture:
             except WriteFailed as exc:
                 log.warning("segment of %s lost: %s", self.key, exc)
         writer.abort()
-
-    # -- reports ------------------------------------------------------------------------
-
-    def _went_down(self, cause: GapCause, detail: str, health: HealthState) -> None:
-        self._report_down(cause, detail)
-        # A write failure leaves the camera healthy; anything else is the camera's state.
-        self._set_health(health, detail)
-
-    def _report_down(self, cause: GapCause, detail: str) -> None:
-        at = self._last_end or self._now()
-        self._report(StreamDown(self.key, at, cause.value, scrub_url(detail)))
-
-    def _set_health(self, state: HealthState, detail: str) -> None:
-        if state.value == self._health:
-            return
-        self._health = state.value
-        self._report(HealthChanged(self.key, self._now(), state.value, scrub_url(detail)))
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from sqlalchemy import select
 
 from gwanje.context import Gwanje
-from gwanje.media.recorder.capture import CaptureJob
+from gwanje.media.recorder.jobspec import CaptureJob
 from gwanje.media.recorder.messages import StreamKey
 from gwanje.registry.crypto import CredentialCipher
 from gwanje.registry.models import Camera, CameraStatus

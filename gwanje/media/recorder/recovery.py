@@ -34,7 +34,8 @@ from gwanje.media.models import Gap, GapCause, Segment
 from gwanje.media.probe import probe, sha256_of
 from gwanje.media.recorder.indexer import Indexer, open_gap
 from gwanje.media.recorder.messages import SegmentCommitted, StreamKey
-from gwanje.media.recorder.writer import SegmentWriter, WriteFailed
+from gwanje.media.recorder.segment_files import WriteFailed
+from gwanje.media.recorder.writer import SegmentWriter
 from gwanje.media.storage import PART_SUFFIX, Store, finish_deletions
 
 log = logging.getLogger(__name__)

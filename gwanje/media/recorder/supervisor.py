@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +27,9 @@ from sqlalchemy import update
 
 from gwanje.context import Gwanje
 from gwanje.media.models import Gap
-from gwanje.media.recorder.capture import CaptureJob, CaptureParams
 from gwanje.media.recorder.indexer import Indexer
 from gwanje.media.recorder.jobs import linked_jobs
+from gwanje.media.recorder.jobspec import CaptureJob, CaptureParams
 from gwanje.media.recorder.messages import Report, StreamKey
 from gwanje.media.recorder.recovery import RecoveryReport, recover
 from gwanje.media.recorder.worker import WorkerSpec, worker_main
@@ -41,7 +44,26 @@ def params_from(ctx: Gwanje) -> CaptureParams:
         segment_seconds=rec.segment_seconds, connect_timeout_s=rec.connect_timeout_s,
         read_timeout_s=rec.read_timeout_s, reconnect_min_s=rec.reconnect_min_s,
         reconnect_max_s=rec.reconnect_max_s, no_keyframe_alarm_s=rec.no_keyframe_alarm_s,
+        engine=rec.engine,
     )  # fmt: skip
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned process first imports its parent's `__main__` (for `gwanje record` or
+    `gwanje demo`: the whole CLI with the web app, the database layer and PyAV). A capture
+    worker needs none of it, so the parent's main module is hidden while a worker starts;
+    the worker then loads only what it imports itself."""
+    main = sys.modules["__main__"]
+    names = ("__spec__", "__file__")
+    saved: dict[str, Any] = {name: main.__dict__[name] for name in names if name in main.__dict__}
+    main.__dict__["__spec__"] = None
+    main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 @dataclass
@@ -102,7 +124,8 @@ class Recorder:
             target=worker_main, args=(spec, self._reports, stop),
             name=f"gwanje-capture-{spec.index}", daemon=True,
         )  # fmt: skip
-        process.start()
+        with _main_module_hidden():
+            process.start()
         return process
 
     @property

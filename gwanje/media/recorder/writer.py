@@ -11,7 +11,6 @@ The SHA-256 is computed from the bytes as they are written, so no file is read b
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import os
@@ -24,19 +23,12 @@ import av
 from av.packet import Packet
 from av.video.stream import VideoStream
 
-from gwanje.fsutil import fsync_dir, make_dirs_durably
+from gwanje.fsutil import fsync_dir
+from gwanje.media.layout import PART_SUFFIX
 from gwanje.media.recorder.messages import SegmentCommitted, StreamKey
-from gwanje.media.storage import PART_SUFFIX, segment_relpath
+from gwanje.media.recorder.segment_files import WriteFailed, cause_of, create_part
 
 FMP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
-
-
-class WriteFailed(Exception):
-    """Writing or syncing a segment failed; `cause` is a GapCause value."""
-
-    def __init__(self, cause: str, detail: str) -> None:
-        super().__init__(detail)
-        self.cause = cause
 
 
 class HashingSink(io.RawIOBase):
@@ -59,11 +51,6 @@ class HashingSink(io.RawIOBase):
         self.digest.update(view)
         self.size += written
         return written
-
-
-def _cause_of(exc: BaseException) -> str:
-    no = getattr(exc, "errno", None)
-    return "disk_full" if no in (errno.ENOSPC, errno.EDQUOT) else "io_error"
 
 
 class SegmentWriter:
@@ -90,22 +77,11 @@ class SegmentWriter:
             self._stream = self._out.add_stream_from_template(template)
         except Exception as exc:
             self.abort()
-            raise WriteFailed(_cause_of(exc), f"cannot start segment: {exc}") from exc
+            raise WriteFailed(cause_of(exc), f"cannot start segment: {exc}") from exc
 
     @staticmethod
     def _create(root: Path, key: StreamKey, start: datetime, seq: int) -> tuple[str, int]:
-        for attempt in range(1000):
-            relpath = segment_relpath(key.camera_id, key.stream, start, seq + attempt)
-            part = root / (relpath + PART_SUFFIX)
-            try:
-                make_dirs_durably(part.parent)
-                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                return relpath, os.open(part, flags, 0o644)
-            except FileExistsError:
-                continue  # a name from an earlier run: take the next sequence number
-            except OSError as exc:
-                raise WriteFailed(_cause_of(exc), f"cannot create segment: {exc}") from exc
-        raise WriteFailed("io_error", "no free segment name")
+        return create_part(root, key, start, seq)
 
     @property
     def part(self) -> Path:
@@ -130,7 +106,7 @@ class SegmentWriter:
         try:
             self._out.mux(packet)
         except Exception as exc:
-            raise WriteFailed(_cause_of(exc), f"write failed: {exc}") from exc
+            raise WriteFailed(cause_of(exc), f"write failed: {exc}") from exc
 
     def finish(self, end_at: datetime | None = None, frame_s: float = 0.04) -> SegmentCommitted:
         """Close, fsync, rename, fsync the directory; the segment is then durable."""
@@ -139,7 +115,7 @@ class SegmentWriter:
             os.fsync(self._fd)
         except Exception as exc:
             self.abort()
-            raise WriteFailed(_cause_of(exc), f"finishing failed: {exc}") from exc
+            raise WriteFailed(cause_of(exc), f"finishing failed: {exc}") from exc
         finally:
             self._close_fd()
         os.rename(self.part, self.final)
