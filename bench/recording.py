@@ -114,8 +114,18 @@ def pss_bytes(pids: list[int]) -> int:
     return total
 
 
+def stats(sim: CamsimHandle, i: int) -> Any:
+    """The simulator's stats, retried: a saturated machine can delay its event loop."""
+    for _ in range(12):
+        try:
+            return sim.stats(i)
+        except TimeoutError:
+            continue
+    raise RuntimeError("camera simulator does not answer (machine saturated)")
+
+
 def sent(sim: CamsimHandle, n: int) -> int:
-    return sum(sim.stats(i).frames_sent.get("main", 0) for i in range(1, n + 1))
+    return sum(stats(sim, i).frames_sent.get("main", 0) for i in range(1, n + 1))
 
 
 def link_cameras(ctx: Gwanje, sim: CamsimHandle, n: int) -> None:
@@ -142,7 +152,7 @@ def link_cameras(ctx: Gwanje, sim: CamsimHandle, n: int) -> None:
 
 
 def streaming(sim: CamsimHandle, n: int) -> int:
-    return sum(1 for i in range(1, n + 1) if any(s.playing for s in sim.stats(i).sessions))
+    return sum(1 for i in range(1, n + 1) if any(s.playing for s in stats(sim, i).sessions))
 
 
 def measure(
@@ -184,6 +194,9 @@ def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
     with ctx.sessions() as session:
         frames = int(session.scalar(select(func.sum(Segment.frames))) or 0)
         gaps = int(session.scalar(select(func.count()).select_from(Gap)) or 0)
+        causes = session.execute(select(Gap.cause, func.count()).group_by(Gap.cause)).all()
+        if causes:
+            print(f"  gwanje gaps by cause: {dict(causes)}", flush=True)
         started = int(session.scalar(select(func.count(func.distinct(Segment.camera_id)))) or 0)
     ctx.close()
     return Result("gwanje", n, window, cpu, pss, total_sent, frames, gaps, started)
@@ -206,11 +219,13 @@ def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
     cpu, window, pss = measure("ffmpeg", [p.pid for p in procs], n, sim, warmup, seconds)
     for p in procs:
         p.send_signal(signal.SIGINT)  # ffmpeg finishes its files on SIGINT
+    deadline = time.monotonic() + 60  # one deadline for all, then the rest are killed
     for p in procs:
         try:
-            p.wait(60)
+            p.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             p.kill()
+            p.wait()
     total_sent = sent(sim, n) - before
     frames = started = 0
     for i in range(1, n + 1):

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -139,9 +143,10 @@ def _stored(cursor: Any) -> list[SignedCheckpoint]:
     ]
 
 
-def _batches(cursor: Any, mark: str, upto: int, size: int) -> Iterator[Sequence[Any]]:
+def _batches(
+    cursor: Any, mark: str, upto: int, size: int, after: int = 0
+) -> Iterator[Sequence[Any]]:
     query = _SELECT.replace(":after", mark).replace(":upto", mark).replace(":n", mark)
-    after = 0
     while True:
         cursor.execute(query, (after, upto, size))
         rows = cursor.fetchall()
@@ -154,9 +159,19 @@ def _batches(cursor: Any, mark: str, upto: int, size: int) -> Iterator[Sequence[
 class _Chain:
     """The running state of the walk; `feed` checks one batch, stops at the first error."""
 
-    def __init__(self, checkpoints: dict[int, list[SignedCheckpoint]], raw_times: bool) -> None:
-        self.expect = 1
-        self.head = GENESIS
+    def __init__(
+        self,
+        checkpoints: dict[int, list[SignedCheckpoint]],
+        raw_times: bool,
+        start: int = 1,
+        head: str | None = GENESIS,
+    ) -> None:
+        self.expect = start
+        # None: a range walked in parallel takes its first entry's prev_hash on trust; the
+        # caller checks it against the previous range's last hash.
+        self.head = head if head is not None else ""
+        self.take_head = head is None
+        self.first_prev: str | None = None
         self.checkpoints = checkpoints
         self.raw_times = raw_times  # SQLite: stored text is already canonical
         self.encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -165,6 +180,9 @@ class _Chain:
     def feed(self, rows: Sequence[Any]) -> bool:
         encode, sha256, head, expect = self.encode, hashlib.sha256, self.head, self.expect
         checkpoints = self.checkpoints
+        if self.take_head and rows:
+            head = self.first_prev = rows[0][12]
+            self.take_head = False
         for row in rows:
             content = list(row[:12])
             if not self.raw_times:
@@ -230,37 +248,137 @@ def verify_ledger(
     *,
     batch_size: int = 20_000,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> VerifyReport:
     """Walk the whole ledger (see module docstring). `checkpoints` adds external ones
-    (head file, exported files) to those stored in the database."""
+    (head file, exported files) to those stored in the database. `workers` > 1 walks
+    contiguous ranges in that many processes (default: one per CPU for large ledgers)."""
     started = time.perf_counter()
     with _snapshot(session_factory) as (cursor, mark):
         valid, problems = _check_signatures([*_stored(cursor), *checkpoints], public_key)
         cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_entries")
         upto = cursor.fetchone()[0]
-        chain = _Chain(valid, raw_times=mark == "?")
-        for rows in _batches(cursor, mark, upto, batch_size):
-            if not chain.feed(rows):
-                break
-            if progress is not None:
-                progress(chain.expect - 1, upto)
-    last = chain.expect - 1
-    if chain.problem is not None:
-        problems.append(chain.problem)
+        ranges = _split(upto, workers if workers is not None else _auto_workers(upto))
+        if len(ranges) == 1:
+            chain = _Chain(valid, raw_times=mark == "?")
+            for rows in _batches(cursor, mark, upto, batch_size):
+                if not chain.feed(rows):
+                    break
+                if progress is not None:
+                    progress(chain.expect - 1, upto)
+            walked = _Walked(chain.problem, chain.head, chain.expect - 1)
+    if len(ranges) > 1:
+        walked = _walk_parallel(session_factory, ranges, valid, batch_size, progress, upto)
+    last = walked.last
+    if walked.problem is not None:
+        problems.append(walked.problem)
     else:
         problems.extend(_truncation(valid, last))
+    chain_head = walked.head
     latest = max(valid) if valid else None
     return VerifyReport(
         ok=not problems,
         entries=last,
         last_seq=last,
-        head_hash=chain.head,
+        head_hash=chain_head,
         checkpoints=sum(len(v) for v in valid.values()),
         latest_checkpoint_seq=latest,
         signatures_checked=public_key is not None,
         problems=problems,
         elapsed_s=round(time.perf_counter() - started, 3),
     )
+
+
+CHAIN_BROKEN_TEXT = (
+    "prev_hash does not match the previous entry (rows reordered, inserted or replaced)"
+)
+PARALLEL_FROM = 200_000  # entries; below this a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class _Walked:
+    problem: Problem | None
+    head: str  # hash of the last good entry
+    last: int  # seq of the last good entry
+    first_prev: str | None = None  # a parallel range's first prev_hash, taken on trust
+
+
+def _auto_workers(upto: int) -> int:
+    return min(os.cpu_count() or 1, 8) if upto >= PARALLEL_FROM else 1
+
+
+def _split(upto: int, workers: int) -> list[tuple[int, int]]:
+    """Contiguous seq ranges [start, end], one per worker (at least one)."""
+    workers = max(1, min(workers, upto))
+    size = -(-upto // workers) if upto else 1
+    return [(start, min(start + size - 1, upto)) for start in range(1, upto + 1, size)] or [
+        (1, 0)
+    ]
+
+
+def _walk_range(
+    url: str, start: int, end: int, checkpoints: dict[int, list[SignedCheckpoint]], size: int
+) -> _Walked:
+    """One range in a worker process; its first entry's prev_hash is checked by the caller."""
+    from gwanje.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    try:
+        with _snapshot(make_session_factory(engine)) as (cursor, mark):
+            head = GENESIS if start == 1 else None
+            chain = _Chain(checkpoints, raw_times=mark == "?", start=start, head=head)
+            for rows in _batches(cursor, mark, end, size, after=start - 1):
+                if not chain.feed(rows):
+                    break
+    finally:
+        engine.dispose()
+    if chain.problem is None and chain.expect <= end:  # rows missing at the end of the range
+        chain.problem = Problem(
+            seq=chain.expect, kind=ProblemKind.MISSING, message=f"entry {chain.expect} is missing"
+        )
+    return _Walked(chain.problem, chain.head, chain.expect - 1, chain.first_prev)
+
+
+def _within(
+    valid: dict[int, list[SignedCheckpoint]], start: int, end: int
+) -> dict[int, list[SignedCheckpoint]]:
+    return {seq: cps for seq, cps in valid.items() if start <= seq <= end}
+
+
+def _walk_parallel(
+    session_factory: sessionmaker[Session],
+    ranges: list[tuple[int, int]],
+    valid: dict[int, list[SignedCheckpoint]],
+    size: int,
+    progress: Progress | None,
+    upto: int,
+) -> _Walked:
+    """Walk ranges in processes, then join them: each range's first prev_hash must be the
+    previous range's last hash. The first problem, in seq order, is the one named."""
+    with session_factory() as session:
+        url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(ranges), mp_context=spawn) as pool:
+        futures = [
+            pool.submit(_walk_range, url, start, end, _within(valid, start, end), size)
+            for start, end in ranges
+        ]
+        results = [future.result() for future in futures]
+    previous = _Walked(None, GENESIS, 0)
+    for (start, _end), walked in zip(ranges, results, strict=True):
+        at_seam = walked.problem is not None and walked.problem.seq == start
+        # The checks in the order the sequential walk makes them: missing, chain, content.
+        if at_seam and walked.problem is not None and walked.problem.kind is ProblemKind.MISSING:
+            return _Walked(walked.problem, previous.head, previous.last)
+        if start > 1 and walked.first_prev is not None and walked.first_prev != previous.head:
+            broken = Problem(seq=start, kind=ProblemKind.CHAIN_BROKEN, message=CHAIN_BROKEN_TEXT)
+            return _Walked(broken, previous.head, previous.last)
+        if walked.problem is not None:  # at the seam the good prefix is the previous range's
+            return _Walked(walked.problem, previous.head, previous.last) if at_seam else walked
+        previous = walked
+        if progress is not None:
+            progress(walked.last, upto)
+    return previous
 
 
 def _truncation(valid: dict[int, list[SignedCheckpoint]], last: int) -> list[Problem]:

@@ -59,6 +59,12 @@ class RecordingSettings(BaseModel):
         30.0, gt=0, description="How often the recorder re-reads which cameras are linked "
         "(ORD-15: newly linked cameras are recorded without a restart).",
     )
+    mqtt_url: str | None = Field(
+        None,
+        description="Publish camera health and gaps as events to this MQTT broker "
+        "(mqtt://host:1883); none by default (the embedded setup needs no services).",
+    )
+    mqtt_prefix: str = Field("gwanje", description="Topic prefix for published events.")
     purge_interval_s: float = Field(
         300.0, gt=0, description="How often the retention purge and disk guard run."
     )

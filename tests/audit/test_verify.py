@@ -227,3 +227,30 @@ def test_verify_does_not_block_appends_and_does_not_chase_them(ctx: Gwanje) -> N
     assert report.ok, report.summary()
     assert report.entries == 10
     assert appended == [11]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "",  # intact
+        "UPDATE audit_entries SET actor_name = 'mallory' WHERE seq = 6",  # inside a range
+        "UPDATE audit_entries SET actor_name = 'mallory' WHERE seq = 5",  # a range's first
+        "DELETE FROM audit_entries WHERE seq = 5",  # a range's first row gone
+        "DELETE FROM audit_entries WHERE seq = 4",  # a range's last row gone
+        "DELETE FROM audit_entries WHERE seq >= 5 AND seq <= 8",  # a whole range gone
+        "UPDATE audit_entries SET prev_hash = entry_hash WHERE seq = 9",  # chain cut at a seam
+        "DELETE FROM audit_entries WHERE seq >= 11",  # tail truncated
+    ],
+)
+def test_parallel_walk_names_the_same_first_problem(any_ctx: Gwanje, tamper: str) -> None:
+    """Ranges walked in 3 processes ([1-4], [5-8], [9-12]) and joined at their seams give
+    the same verdict as one sequential walk."""
+    _ledger(any_ctx, 12)
+    if tamper:
+        sql(any_ctx, tamper)
+    sequential = _verify(any_ctx, workers=1)
+    parallel = _verify(any_ctx, workers=3)
+    assert parallel.ok == sequential.ok
+    assert (parallel.entries, parallel.head_hash) == (sequential.entries, sequential.head_hash)
+    if not sequential.ok:
+        assert _first(parallel) == _first(sequential)

@@ -81,7 +81,23 @@ async def collect(
 
 def run(coro: object, timeout: float = 30.0) -> object:
     """Run a coroutine with an overall bound, so a missing timeout fails instead of hanging."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))  # type: ignore[arg-type]
+    # On a thread of its own: Playwright's sync API (browser tests, session-scoped) keeps an
+    # event loop running on the main thread for the rest of the session.
+    result: list[object] = []
+    errors: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            result.append(asyncio.run(asyncio.wait_for(coro, timeout)))  # type: ignore[arg-type]
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
 
 
 def encode_h264(

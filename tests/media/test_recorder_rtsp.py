@@ -88,8 +88,8 @@ def test_records_every_linked_camera_video_only(rec_ctx: Gwanje, cameras: Camsim
     try:
         wait_for(lambda: all(count(rec_ctx, i) >= 2 for i in ids), "two segments per camera")
         for n in (1, 2, 3):  # one pull per camera, and only the video track was set up
-            (session,) = cameras.stats(n).sessions
-            assert session.transports == {"video": "tcp"}
+            (pull,) = cameras.stats(n).sessions
+            assert pull.transports == {"video": "tcp"}
     finally:
         recorder.stop()
     store = open_store(rec_ctx)
@@ -293,3 +293,65 @@ def test_timestamp_jumps_and_corrupt_video_are_gaps_not_crashes(
         assert causes == []
     assert not [g for g in gaps(rec_ctx) if g.camera_id == third]  # others unaffected
     assert checking.check(rec_ctx, open_store(rec_ctx)).clean
+
+
+def test_health_and_gaps_are_published_on_mqtt(tmp_path: Path, cameras: CamsimHandle) -> None:
+    """Against the real Mosquitto broker on 127.0.0.1:1883 (./dev starts it if it is down)."""
+    import queue
+    import uuid
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    prefix = f"gwanje-test-{uuid.uuid4().hex[:8]}"
+    received: queue.Queue[tuple[str, dict[str, object], bool]] = queue.Queue()
+
+    def subscriber() -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        client.on_message = lambda _c, _u, m: received.put(
+            (m.topic, json.loads(m.payload), bool(m.retain))
+        )
+        client.connect("127.0.0.1", 1883)
+        client.subscribe(f"{prefix}/#", qos=1)
+        client.loop_start()
+        return client
+
+    def next_message(kind: str, state: str | None = None) -> dict[str, object]:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                topic, body, _ = received.get(timeout=1)
+            except queue.Empty:
+                continue
+            if topic.endswith(f"/{kind}") and (state is None or body.get("state") == state):
+                return body
+        raise AssertionError(f"no {kind} {state or ''} message")
+
+    live = subscriber()
+    settings = Settings(
+        mode=Mode.TEST, data_dir=tmp_path / "data",
+        recording={"segment_seconds": 2.0, "reconnect_min_s": 0.5, "min_free_bytes": 0,
+                   "mqtt_url": "mqtt://127.0.0.1:1883", "mqtt_prefix": prefix},
+    )  # fmt: skip
+    ctx = Gwanje.open(settings)
+    (camera,) = linked_cameras(ctx, 1, lambda n: cameras.url(n, "main"))
+    recorder = Recorder(ctx)
+    recorder.start()
+    try:
+        assert next_message("health", "online")["camera_id"] == camera
+        cameras.restart(1, 2.0)
+        gap = next_message("gap")
+        assert gap["cause"] == "camera_offline"
+        next_message("health", "offline")
+        next_message("health", "online")  # back, and said so
+    finally:
+        recorder.stop()
+        live.loop_stop()
+        live.disconnect()
+    late = subscriber()  # health is retained: a console that connects later sees the state
+    try:
+        assert next_message("health")["state"] == "online"
+    finally:
+        late.loop_stop()
+        late.disconnect()
+    ctx.close()

@@ -128,11 +128,18 @@ def render(tpl: PacketTemplate, channel: int, seq: int, ts: int, ssrc: int) -> b
     return buf
 
 
-def garble(buf: bytearray, tpl: PacketTemplate, noise: bytes) -> None:
-    """Overwrite every payload with noise, keeping RTP headers valid (a corrupt encoder)."""
-    for start, end in tpl.spans:
+def garble(buf: bytearray, tpl: PacketTemplate, noise: bytes, salt: int) -> None:
+    """Overwrite every payload with noise, keeping RTP headers valid (a corrupt encoder).
+
+    Each packet takes its noise from a different place (by `salt` and its index): were every
+    packet to start with the same bytes, one unlucky draw could look like a valid NAL unit
+    in every packet of the window, and a client's damage detection would never be tested.
+    """
+    room = len(noise) - MAX_PAYLOAD
+    for i, (start, end) in enumerate(tpl.spans):
         n = end - start - 12
-        buf[start + 12 : end] = noise[:n]
+        offset = (salt * 7919 + i * 104_729) % room
+        buf[start + 12 : end] = noise[offset : offset + n]
 
 
 def interleave(channel: int, data: bytes) -> bytes:

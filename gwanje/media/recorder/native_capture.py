@@ -137,9 +137,13 @@ class NativeCapture:
         return self._recorded
 
     async def _pump(self, stream: RtspStream, stop: asyncio.Event) -> None:
+        """Record until the stream ends. On stop the stream is closed (TEARDOWN) and the
+        units already received are still recorded: the iterator yields them, then ends."""
+        closing = False
         async for unit in stream:
-            if stop.is_set():
-                return
+            if stop.is_set() and not closing:
+                self.interrupt()  # also covers a stop that came while we were connecting
+                closing = True
             try:
                 await self._on_unit(unit)
             except WriteFailed as exc:

@@ -18,6 +18,7 @@ import multiprocessing
 import queue
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from gwanje.media.recorder.indexer import Indexer
 from gwanje.media.recorder.jobs import linked_jobs
 from gwanje.media.recorder.jobspec import CaptureJob, CaptureParams
 from gwanje.media.recorder.messages import Report, StreamKey
+from gwanje.media.recorder.publish import EventPublisher
 from gwanje.media.recorder.recovery import RecoveryReport, recover
 from gwanje.media.recorder.worker import WorkerSpec, worker_main
 from gwanje.media.storage import Store, lock_store, open_store
@@ -89,7 +91,8 @@ class Recorder:
     def start(self) -> None:
         self._mp = multiprocessing.get_context("spawn")  # no fork of a threaded process
         self._reports: Any = self._mp.Queue()
-        self._halt = threading.Event()
+        self._stopping = threading.Event()  # no more restarts, reconciling or purges
+        self._halt = threading.Event()  # the indexer's last drain
         self.store = self.store or open_store(self.ctx)
         self._lock = lock_store(self.store)  # one recorder per storage directory
         self._follow_registry = self.jobs is None
@@ -97,6 +100,8 @@ class Recorder:
         self.params = self.params or params_from(self.ctx)
         self.recovery = recover(self.ctx, self.store, [j.key for j in self.jobs])
         self._indexer = Indexer(self.ctx, self.store.id)
+        rec = self.ctx.settings.recording
+        self._publisher = EventPublisher(rec.mqtt_url, rec.mqtt_prefix) if rec.mqtt_url else None
         self._add_workers(self.jobs, first_delay_s=0.0)
         for target in (self._index_loop, self._watch_loop, self._retention_loop):
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
@@ -154,16 +159,20 @@ class Recorder:
 
     def _index_loop(self) -> None:
         while not self._halt.is_set():
-            batch = self._drain(0.2)
-            try:
-                self._indexer.apply(batch)
-            except Exception:  # the reports stay on disk as files: recovery re-indexes them
-                log.exception("indexing %d reports failed", len(batch))
+            self._index(self._drain(0.2))
+
+    def _index(self, batch: list[Report]) -> None:
+        try:
+            self._indexer.apply(batch)
+        except Exception:  # the reports stay on disk as files: recovery re-indexes them
+            log.exception("indexing %d reports failed", len(batch))
+        if self._publisher is not None:  # after the history is written
+            self._publisher.publish(batch)
 
     def _watch_loop(self) -> None:
         poll = self.ctx.settings.recording.registry_poll_s
         waited = 0.0
-        while not self._halt.wait(1.0):
+        while not self._stopping.wait(1.0):
             for worker in list(self._workers):
                 if not worker.process.is_alive() and not worker.stop.is_set():
                     self._restart(worker)
@@ -215,7 +224,7 @@ class Recorder:
         from gwanje.retention.purge import purge_expired
 
         interval = self.ctx.settings.recording.purge_interval_s
-        while not self._halt.wait(interval):
+        while not self._stopping.wait(interval):
             assert self.store is not None
             try:
                 purge_expired(self.ctx)
@@ -237,20 +246,29 @@ class Recorder:
 
     # -- stop ---------------------------------------------------------------------------
 
-    def stop(self, timeout_s: float = 20.0) -> None:
-        """Graceful: workers commit their segments in flight; every report is indexed."""
-        self._halt.set()  # no restarts or reconciling from here on
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Graceful: workers commit their segments in flight; every report is indexed.
+
+        The indexer keeps draining the report queue until every worker has exited: a
+        worker's last reports (hundreds of segments at once when many cameras stop) can
+        exceed the pipe's buffer, and a worker cannot exit before they are read.
+        """
+        self._stopping.set()
         for thread in self._threads:
             if thread.name != "_index_loop":
                 thread.join()
         for worker in self._workers:
             worker.stop.set()
+        deadline = time.monotonic() + timeout_s
         for worker in self._workers:
-            self._stop_worker(worker, timeout_s)
+            self._stop_worker(worker, max(0.1, deadline - time.monotonic()))
+        self._halt.set()
         for thread in self._threads:
             thread.join()
         while batch := self._drain(0.3):
-            self._indexer.apply(batch)
+            self._index(batch)
+        if self._publisher is not None:
+            self._publisher.close()
         self._lock.close()  # releases the flock
         self._reports.close()
         self._reports.join_thread()
