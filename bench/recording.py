@@ -9,7 +9,9 @@ Both record the same simulated cameras (`gwanje camsim`, run on a thread of this
 - baseline, what Frigate/Shinobi/Viseron do: one `ffmpeg -rtsp_transport tcp -i URL -an
   -c:v copy -f segment -segment_time 10` process per camera, all started at once.
 Printed for each: CPU-seconds per stream-second (utime+stime of the whole process tree over
-the measured window), memory (sum of PSS of the tree) per stream, frames received vs the
+the measured window, divided by the stream-seconds the simulator actually served in it, so
+cameras a recorder failed to connect do not dilute it), memory (sum of PSS of the tree) per
+stream, frames received vs the
 frames the simulator sent, gaps; then the ratios. The last line is one JSON object.
 Needs ffmpeg on PATH for the baseline (Debian: apt-get install ffmpeg).
 """
@@ -46,6 +48,7 @@ from gwanje.registry.service import Registry, system_principal
 from gwanje.settings import Mode, Settings
 
 TICK = os.sysconf("SC_CLK_TCK")
+FPS = 25  # both simulator profiles
 
 
 @dataclass
@@ -59,10 +62,11 @@ class Result:
     frames_received: int
     gaps: int
     started: int
+    served_stream_s: float  # stream-seconds the simulator served during the window
 
     @property
     def cpu_per_stream_s(self) -> float:
-        return self.cpu_s / (self.streams * self.window_s)
+        return self.cpu_s / max(self.served_stream_s, 1e-9)
 
     @property
     def pss_per_stream_mb(self) -> float:
@@ -157,22 +161,28 @@ def streaming(sim: CamsimHandle, n: int) -> int:
 
 def measure(
     name: str, root_pids: list[int], n: int, sim: CamsimHandle, warmup_s: float, seconds: float
-) -> tuple[float, float, int]:
-    """CPU over a window that starts once every camera streams (start-up costs excluded),
-    plus `warmup_s` to settle; PSS at the end of the window."""
+) -> tuple[float, float, int, float]:
+    """CPU over a window that starts once every camera streams (start-up costs excluded;
+    after 120 s the window starts anyway), plus `warmup_s` to settle; PSS at the end of the
+    window; and the stream-seconds the simulator actually served in the window (frames
+    sent / 25), which is what CPU is divided by: a camera whose recorder never connected
+    costs nothing and must not dilute the per-stream figure."""
     t = time.monotonic()
     while streaming(sim, n) < n and time.monotonic() - t < 120:
         time.sleep(0.5)
     print(f"  {name}: {streaming(sim, n)} of {n} cameras streaming after "
           f"{time.monotonic() - t:.1f} s", flush=True)
     time.sleep(warmup_s)
+    sent0 = sent(sim, n)
     pids = [p for r in root_pids for p in tree(r)]
     cpu0, t0 = cpu_seconds(pids), time.monotonic()
     time.sleep(seconds)
     pids = [p for r in root_pids for p in tree(r)]
     cpu1, t1 = cpu_seconds(pids), time.monotonic()
-    print(f"  {name}: {len(pids)} processes at the end of the window", flush=True)
-    return cpu1 - cpu0, t1 - t0, pss_bytes(pids)
+    served = (sent(sim, n) - sent0) / FPS
+    print(f"  {name}: {len(pids)} processes at the end of the window; "
+          f"{served / (t1 - t0):.0f} streams served on average in it", flush=True)
+    return cpu1 - cpu0, t1 - t0, pss_bytes(pids), served
 
 
 def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: float) -> Result:
@@ -187,7 +197,7 @@ def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
         [sys.executable, "-m", "gwanje.cli.main", "--data-dir", str(data), "record"],
         env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    cpu, window, pss = measure("gwanje", [proc.pid], n, sim, warmup, seconds)
+    cpu, window, pss, served = measure("gwanje", [proc.pid], n, sim, warmup, seconds)
     proc.send_signal(signal.SIGTERM)  # graceful: segments in flight are committed
     proc.wait(120)
     total_sent = sent(sim, n) - before
@@ -199,7 +209,7 @@ def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
             print(f"  gwanje gaps by cause: {dict(causes)}", flush=True)
         started = int(session.scalar(select(func.count(func.distinct(Segment.camera_id)))) or 0)
     ctx.close()
-    return Result("gwanje", n, window, cpu, pss, total_sent, frames, gaps, started)
+    return Result("gwanje", n, window, cpu, pss, total_sent, frames, gaps, started, served)
 
 
 def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: float) -> Result:
@@ -216,7 +226,7 @@ def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         )
-    cpu, window, pss = measure("ffmpeg", [p.pid for p in procs], n, sim, warmup, seconds)
+    cpu, window, pss, served = measure("ffmpeg", [p.pid for p in procs], n, sim, warmup, seconds)
     for p in procs:
         p.send_signal(signal.SIGINT)  # ffmpeg finishes its files on SIGINT
     deadline = time.monotonic() + 60  # one deadline for all, then the rest are killed
@@ -234,7 +244,7 @@ def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
         frames += counted
         started += 1 if counted else 0
     gaps = n - started  # a camera whose ffmpeg never recorded is one unbroken gap
-    return Result("ffmpeg", n, window, cpu, pss, total_sent, frames, gaps, started)
+    return Result("ffmpeg", n, window, cpu, pss, total_sent, frames, gaps, started, served)
 
 
 def show(r: Result) -> None:
