@@ -60,11 +60,14 @@ class RtspConnection(asyncio.Protocol):
     def backlog(self) -> int:
         return self.transport.get_write_buffer_size() if self.transport else 0
 
-    def write(self, data: bytes | bytearray) -> None:
+    def write(self, data: bytes | bytearray) -> bool:
+        """Queue `data`; False when the connection is closing and nothing was sent."""
         # After a failed send the transport is closing but connection_lost() comes only on
         # the next loop turn; writing meanwhile makes asyncio log one warning per write.
-        if not self.closed and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return False
+        self.transport.write(data)
+        return True
 
     def abort(self) -> None:
         """Reset the connection at once (no FIN, unsent data discarded)."""

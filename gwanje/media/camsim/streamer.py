@@ -118,8 +118,9 @@ class Streamer:
             if tick >= session.next_report_tick:  # first SR before the first packet, so a
                 session.next_report_tick = tick + REPORT_SECONDS * self.fps  # client can
                 self._reports(camera, session, n, tick)  # map RTP time to wall time at once
-            if setup is not None:
-                self._send(session, setup, tpl, seq, ts, clock.ssrc, cache, corrupt)
+            if setup is not None and self._send(
+                session, setup, tpl, seq, ts, clock.ssrc, cache, corrupt
+            ):  # counted only when handed to a live connection
                 session.frames_sent += 1
                 camera.frames_sent[stream] += 1
             audio = session.tracks.get(AUDIO_TRACK)
@@ -157,7 +158,8 @@ class Streamer:
         ssrc: int,
         cache: dict[int, bytearray],
         corrupt: bool,
-    ) -> None:
+    ) -> bool:
+        """Send one frame's packets; False when the connection is already closing."""
         channel = setup.channel if setup.tcp else tpl.channel
         buf = cache.get(channel)
         if buf is None:
@@ -168,11 +170,13 @@ class Streamer:
         setup.packets += tpl.packets
         setup.octets += tpl.payload_bytes
         if setup.tcp:
-            session.conn.write(buf)
-        elif self.rtp_sock is not None and setup.client_rtp is not None:
+            return session.conn.write(buf)
+        if self.rtp_sock is not None and setup.client_rtp is not None:
             view = memoryview(buf)
             for start, end in tpl.spans:
                 _sendto(self.rtp_sock, view[start:end], setup.client_rtp)
+            return True
+        return False
 
     def _reports(self, camera: Camera, session: Session, n: int, tick: int) -> None:
         wall = self.wall_time(tick)
