@@ -132,6 +132,15 @@ class Retention:
         )
         record(self.session, event, self.clock)
 
+    def _record_hold(
+        self, event_type: type[AuditEvent], camera: Camera, hold: LegalHold, **details: Any
+    ) -> None:
+        """A hold event: the held range, the hold and its ground, and what differs."""
+        self._record(
+            event_type, camera, range_start=hold.start_at, range_end=hold.end_at,
+            hold_id=hold.id, code=camera.code, ground=hold.ground, **details,
+        )  # fmt: skip
+
     def _require(self, permission: Permission) -> None:
         if not self.principal.can(permission):
             raise Forbidden("error.forbidden", permission=permission.value)
@@ -195,14 +204,10 @@ class Retention:
         )
         self.session.add(hold)
         self.session.flush()
-        self._record(
+        self._record_hold(
             events.LegalHoldPlaced,
             camera,
-            range_start=hold.start_at,
-            range_end=hold.end_at,
-            hold_id=hold.id,
-            code=camera.code,
-            ground=hold.ground,
+            hold,
             reason=hold.reason,
             owner_id=owner.id,
             owner=owner.username,
@@ -259,16 +264,7 @@ class Retention:
         hold.released_by = self.principal.person_id
         hold.release_reason = reason.strip()
         self.session.flush()
-        self._record(
-            events.LegalHoldReleased,
-            camera,
-            range_start=hold.start_at,
-            range_end=hold.end_at,
-            hold_id=hold.id,
-            code=camera.code,
-            ground=hold.ground,
-            reason=hold.release_reason,
-        )
+        self._record_hold(events.LegalHoldReleased, camera, hold, reason=hold.release_reason)
         return hold
 
     def active_holds(self) -> list[HoldView]:

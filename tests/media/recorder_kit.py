@@ -14,7 +14,7 @@ from registry.helpers import departments, make_camera
 
 from gwanje.context import Gwanje
 from gwanje.media.recorder.capture import CaptureJob, CaptureParams, StreamCapture
-from gwanje.media.recorder.messages import Report, StreamDown, StreamKey
+from gwanje.media.recorder.messages import HealthChanged, Report, StreamKey
 from gwanje.registry.models import CameraStatus
 
 
@@ -61,8 +61,9 @@ def linked_cameras(ctx: Gwanje, count: int, url: Callable[[int], str]) -> list[i
 def capture_file(
     source: Path, root: Path, params: CaptureParams, camera_id: int = 1
 ) -> list[Report]:
-    """Run one capture over a file (read as fast as it demuxes) until the file's end is
-    reported as the stream going down, and collect its reports."""
+    """Run one capture over a file (read as fast as it demuxes) until the session is over
+    (the health leaves "online": end of file, unreadable input), and collect its reports.
+    A mid-stream gap (timestamps jumping) is not the end: the capture goes on after it."""
     reports: list[Report] = []
     stop = threading.Event()
     job = CaptureJob(StreamKey(camera_id, "main"), str(source))
@@ -70,9 +71,13 @@ def capture_file(
     thread = threading.Thread(target=capture.run)
     thread.start()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(isinstance(r, StreamDown) for r in reports):
+    while time.monotonic() < deadline and not any(_session_over(r) for r in reports):
         time.sleep(0.05)
     stop.set()
     thread.join(30)
     assert not thread.is_alive()
     return reports
+
+
+def _session_over(report: Report) -> bool:
+    return isinstance(report, HealthChanged) and report.state != "online"

@@ -89,19 +89,20 @@ class StreamCapture:
             self.out.went_down(GapCause.CAMERA_OFFLINE, _describe(exc), HealthState.OFFLINE)
             return False
         self._recorded = False
+        down: _Down | None = None
         try:
             self._pump(container)
             if not self._stop.is_set():  # demux ended silently: the camera dropped us
-                _close_quietly(container)
-                self._abandon_or_commit(commit=True)
-                raise _Down(GapCause.CAMERA_OFFLINE, "stream ended", HealthState.OFFLINE)
-        except _Down as down:
-            self.out.went_down(down.cause, down.detail, down.health)
+                down = _Down(GapCause.CAMERA_OFFLINE, "stream ended", HealthState.OFFLINE)
+        except _Down as failed:
+            down = failed
         finally:
             # Hang up first (TEARDOWN), then make the last segment durable: the camera
             # need not stream into a socket nobody reads while the file is fsynced.
             _close_quietly(container)
             self._abandon_or_commit(commit=True)
+        if down is not None:  # after the commit: the gap starts where that segment ends
+            self.out.went_down(down.cause, down.detail, down.health)
         return self._recorded
 
     def _options(self) -> dict[str, str]:

@@ -88,9 +88,10 @@ class NativeSegmentWriter:
 
     def close_fragments(self, end_ts: int) -> datetime:
         """Write the last fragment (its last sample lasts until `end_ts`); the segment's end."""
+        end_ts = max(end_ts, self.last_ts + 1)
         if self._pending:
-            self._flush(max(end_ts, self.last_ts + 1))
-        return self.start_at + timedelta(seconds=self.elapsed_s(max(end_ts, self.last_ts + 1)))
+            self._flush(end_ts)
+        return self.start_at + timedelta(seconds=self.elapsed_s(end_ts))
 
     def make_durable(self, end_at: datetime) -> SegmentCommitted:
         """fsync, rename, fsync the directory (blocking: run it off the event loop)."""

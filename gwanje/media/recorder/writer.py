@@ -68,7 +68,7 @@ class SegmentWriter:
         self.last_pts = 0
         self.keyframes_ms: list[int] = []
         self._base_dts = 0
-        self.relpath, self._fd = self._create(root, key, start_at, seq)
+        self.relpath, self._fd = create_part(root, key, start_at, seq)
         self.final = root / self.relpath
         self._sink = HashingSink(self._fd)
         self._out: Any = None
@@ -78,10 +78,6 @@ class SegmentWriter:
         except Exception as exc:
             self.abort()
             raise WriteFailed(cause_of(exc), f"cannot start segment: {exc}") from exc
-
-    @staticmethod
-    def _create(root: Path, key: StreamKey, start: datetime, seq: int) -> tuple[str, int]:
-        return create_part(root, key, start, seq)
 
     @property
     def part(self) -> Path:
