@@ -288,9 +288,10 @@ def test_timestamp_jumps_and_corrupt_video_are_gaps_not_crashes(
     if rec_ctx.settings.recording.engine == "native":
         assert causes == ["corrupt_input"]  # damaged units are detected and left out
     else:
-        # FFmpeg's RTP depacketizer passes garbage payloads on; without decoding them the
-        # PyAV engine cannot tell (a documented limitation): it keeps recording, no crash.
-        assert causes == []
+        # FFmpeg's RTP depacketizer passes most garbage payloads on (the PyAV engine cannot
+        # tell without decoding: a documented limitation) and sometimes rejects them: either
+        # way recording goes on, with at most this one gap.
+        assert causes in ([], ["corrupt_input"])
     assert not [g for g in gaps(rec_ctx) if g.camera_id == third]  # others unaffected
     assert checking.check(rec_ctx, open_store(rec_ctx)).clean
 
