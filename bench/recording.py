@@ -3,7 +3,7 @@
     .venv/bin/python bench/recording.py --streams 64 --seconds 60        # quick
     .venv/bin/python bench/recording.py --streams 256 --seconds 120      # full
 
-Both record the same simulated cameras (`gwanje camsim`, run on a thread of this process,
+Both record the same simulated cameras (`gwanje camsim`, run in a process of its own,
 1080p25 ~4 Mbit/s main streams by default) for the same time:
 - Gwanje: `gwanje record` as a child process (supervisor + capture workers), 10 s segments;
 - baseline, what Frigate/Shinobi/Viseron do: one `ffmpeg -rtsp_transport tcp -i URL -an
@@ -12,7 +12,9 @@ Printed for each: CPU-seconds per stream-second (utime+stime of the whole proces
 the measured window, divided by the stream-seconds the simulator actually served in it, so
 cameras a recorder failed to connect do not dilute it), memory (sum of PSS of the tree) per
 stream, frames received vs the
-frames the simulator sent, gaps; then the ratios. The last line is one JSON object.
+frames the simulator sent, gaps; the simulator's own CPU and any ticks it skipped (a
+simulator that falls behind skips frames, which clients see as loss: such a run says so);
+then the ratios. The last line is one JSON object.
 Needs ffmpeg on PATH for the baseline (Debian: apt-get install ffmpeg).
 """
 
@@ -35,8 +37,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gwanje.context import Gwanje
-from gwanje.media.camsim.clips import load_or_generate
-from gwanje.media.camsim.harness import CamsimHandle, run_in_thread
+from gwanje.media.camsim.faults import ServerStats
+from gwanje.media.camsim.process import CamsimProcess, run_in_process
 from gwanje.media.camsim.profile import PROFILES
 from gwanje.media.camsim.server import ServerConfig
 from gwanje.media.models import Gap, Segment
@@ -118,21 +120,21 @@ def pss_bytes(pids: list[int]) -> int:
     return total
 
 
-def stats(sim: CamsimHandle, i: int) -> Any:
-    """The simulator's stats, retried: a saturated machine can delay its event loop."""
-    for _ in range(12):
+def totals(sim: CamsimProcess) -> ServerStats:
+    """The simulator's totals, retried: a saturated machine can delay its event loop."""
+    for _ in range(4):
         try:
-            return sim.stats(i)
+            return sim.server_stats()
         except TimeoutError:
             continue
     raise RuntimeError("camera simulator does not answer (machine saturated)")
 
 
-def sent(sim: CamsimHandle, n: int) -> int:
-    return sum(stats(sim, i).frames_sent.get("main", 0) for i in range(1, n + 1))
+def sent(sim: CamsimProcess) -> int:
+    return totals(sim).frames_sent.get("main", 0)
 
 
-def link_cameras(ctx: Gwanje, sim: CamsimHandle, n: int) -> None:
+def link_cameras(ctx: Gwanje, sim: CamsimProcess, n: int) -> None:
     with ctx.transaction() as session:
         dept = next(iter(ensure_departments(session).values()))
         registry = Registry(session, ctx.settings, ctx.clock, system_principal("bench"))
@@ -155,12 +157,12 @@ def link_cameras(ctx: Gwanje, sim: CamsimHandle, n: int) -> None:
             registry.create(data, CameraStatus.LINKED)
 
 
-def streaming(sim: CamsimHandle, n: int) -> int:
-    return sum(1 for i in range(1, n + 1) if any(s.playing for s in stats(sim, i).sessions))
+def streaming(sim: CamsimProcess) -> int:
+    return totals(sim).playing.get("main", 0)
 
 
 def measure(
-    name: str, root_pids: list[int], n: int, sim: CamsimHandle, warmup_s: float, seconds: float
+    name: str, root_pids: list[int], n: int, sim: CamsimProcess, warmup_s: float, seconds: float
 ) -> tuple[float, float, int, float]:
     """CPU over a window that starts once every camera streams (start-up costs excluded;
     after 120 s the window starts anyway), plus `warmup_s` to settle; PSS at the end of the
@@ -168,29 +170,48 @@ def measure(
     sent / 25), which is what CPU is divided by: a camera whose recorder never connected
     costs nothing and must not dilute the per-stream figure."""
     t = time.monotonic()
-    while streaming(sim, n) < n and time.monotonic() - t < 120:
+    while streaming(sim) < n and time.monotonic() - t < 120:
         time.sleep(0.5)
-    print(f"  {name}: {streaming(sim, n)} of {n} cameras streaming after "
-          f"{time.monotonic() - t:.1f} s", flush=True)
+    print(
+        f"  {name}: {streaming(sim)} of {n} cameras streaming after {time.monotonic() - t:.1f} s",
+        flush=True,
+    )
     time.sleep(warmup_s)
-    sent0 = sent(sim, n)
+    before = totals(sim)
     pids = [p for r in root_pids for p in tree(r)]
-    cpu0, t0 = cpu_seconds(pids), time.monotonic()
+    cpu0, sim0, t0 = cpu_seconds(pids), cpu_seconds([sim.pid]), time.monotonic()
+    root0 = cpu_seconds(root_pids)
     time.sleep(seconds)
     pids = [p for r in root_pids for p in tree(r)]
-    cpu1, t1 = cpu_seconds(pids), time.monotonic()
-    served = (sent(sim, n) - sent0) / FPS
-    print(f"  {name}: {len(pids)} processes at the end of the window; "
-          f"{served / (t1 - t0):.0f} streams served on average in it", flush=True)
+    cpu1, sim1, t1 = cpu_seconds(pids), cpu_seconds([sim.pid]), time.monotonic()
+    after = totals(sim)
+    served = (after.frames_sent.get("main", 0) - before.frames_sent.get("main", 0)) / FPS
+    print(
+        f"  {name}: {len(pids)} processes at the end of the window; "
+        f"{served / (t1 - t0):.0f} streams served on average in it",
+        flush=True,
+    )
+    if len(root_pids) == 1:  # Gwanje: how the CPU splits between supervisor and workers
+        root_cpu = cpu_seconds(root_pids) - root0
+        print(
+            f"  {name}: supervisor {root_cpu:.1f} CPU-s, capture workers "
+            f"{cpu1 - cpu0 - root_cpu:.1f} CPU-s over the window",
+            flush=True,
+        )
+    lagged = after.ticks_lagged - before.ticks_lagged
+    print(f"  simulator: {(sim1 - sim0) / (t1 - t0):.2f} CPU cores; "
+          f"{lagged} ticks skipped in {after.lag_events - before.lag_events} lag events"
+          + (" (it fell behind: frames lost in this window are the simulator's)" if lagged
+             else ""), flush=True)  # fmt: skip
     return cpu1 - cpu0, t1 - t0, pss_bytes(pids), served
 
 
-def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: float) -> Result:
+def run_gwanje(work: Path, sim: CamsimProcess, n: int, warmup: float, seconds: float) -> Result:
     data = work / "gwanje"
     settings = Settings(mode=Mode.TEST, data_dir=data)
     ctx = Gwanje.open(settings)
     link_cameras(ctx, sim, n)
-    before = sent(sim, n)
+    before = sent(sim)
     env = {**os.environ, "GWANJE_MODE": "test", "GWANJE_RECORDING__SEGMENT_SECONDS": "10",
            "GWANJE_RECORDING__MIN_FREE_BYTES": "0"}  # fmt: skip
     proc = subprocess.Popen(
@@ -200,7 +221,7 @@ def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
     cpu, window, pss, served = measure("gwanje", [proc.pid], n, sim, warmup, seconds)
     proc.send_signal(signal.SIGTERM)  # graceful: segments in flight are committed
     proc.wait(120)
-    total_sent = sent(sim, n) - before
+    total_sent = sent(sim) - before
     with ctx.sessions() as session:
         frames = int(session.scalar(select(func.sum(Segment.frames))) or 0)
         gaps = int(session.scalar(select(func.count()).select_from(Gap)) or 0)
@@ -212,18 +233,36 @@ def run_gwanje(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
     return Result("gwanje", n, window, cpu, pss, total_sent, frames, gaps, started, served)
 
 
-def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: float) -> Result:
-    before = sent(sim, n)
+def run_ffmpeg(work: Path, sim: CamsimProcess, n: int, warmup: float, seconds: float) -> Result:
+    before = sent(sim)
     procs = []
     for i in range(1, n + 1):
         out = work / "ffmpeg" / f"cam{i}"
         out.mkdir(parents=True)
         procs.append(
             subprocess.Popen(
-                ["ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
-                 "-i", sim.url(i, "main"), "-an", "-c:v", "copy", "-f", "segment",
-                 "-segment_time", "10", "-reset_timestamps", "1", str(out / "%05d.mp4")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    "ffmpeg",
+                    "-nostdin",
+                    "-loglevel",
+                    "error",
+                    "-rtsp_transport",
+                    "tcp",
+                    "-i",
+                    sim.url(i, "main"),
+                    "-an",
+                    "-c:v",
+                    "copy",
+                    "-f",
+                    "segment",
+                    "-segment_time",
+                    "10",
+                    "-reset_timestamps",
+                    "1",
+                    str(out / "%05d.mp4"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         )
     cpu, window, pss, served = measure("ffmpeg", [p.pid for p in procs], n, sim, warmup, seconds)
@@ -236,7 +275,7 @@ def run_ffmpeg(work: Path, sim: CamsimHandle, n: int, warmup: float, seconds: fl
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    total_sent = sent(sim, n) - before
+    total_sent = sent(sim) - before
     frames = started = 0
     for i in range(1, n + 1):
         files = sorted((work / "ffmpeg" / f"cam{i}").glob("*.mp4"))
@@ -269,12 +308,12 @@ def main() -> None:
         sys.exit("ffmpeg not on PATH (apt-get install ffmpeg), or pass --skip-baseline")
     work = Path(tempfile.mkdtemp(prefix="gwanje-bench-rec-"))
     cache = Path(os.environ.get("GWANJE_BENCH_CLIPS", Path.home() / ".cache/gwanje-camsim"))
-    t = time.monotonic()
-    clips = load_or_generate(cache / args.profile, PROFILES[args.profile])
-    print(f"clips ({args.profile}) ready in {time.monotonic() - t:.1f} s", flush=True)
     n = args.streams
     results: list[Result] = []
-    with run_in_thread(clips, ServerConfig(cameras=n, udp=False)) as sim:
+    t = time.monotonic()
+    config = ServerConfig(cameras=n, udp=False)
+    with run_in_process(cache / args.profile, args.profile, config) as sim:
+        print(f"simulator ({args.profile}) up in {time.monotonic() - t:.1f} s", flush=True)
         results.append(run_gwanje(work, sim, n, args.warmup, args.seconds))
         show(results[-1])
         if not args.skip_baseline:

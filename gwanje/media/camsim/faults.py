@@ -48,6 +48,15 @@ class CameraStats:
         return len(self.sessions)
 
 
+@dataclass(frozen=True)
+class ServerStats:
+    ticks: int
+    ticks_lagged: int  # frame ticks skipped because the server fell behind
+    lag_events: int
+    playing: dict[str, int]  # stream -> cameras with at least one playing session
+    frames_sent: dict[str, int]  # stream -> video frames sent over all cameras
+
+
 def drop(server: CamsimServer, index: int) -> int:
     camera = server.camera(index)
     victims = [c for c in server.connections if camera.index in c.cameras]
@@ -99,3 +108,17 @@ def stats(server: CamsimServer, index: int) -> CameraStats:
         for s in sorted(camera.sessions, key=lambda s: s.id)
     )
     return CameraStats(camera.name, sessions, dict(camera.frames_sent))
+
+
+def server_stats(server: CamsimServer) -> ServerStats:
+    """Totals over every camera, in one call (benches poll this with hundreds of cameras)."""
+    playing: dict[str, int] = {}
+    sent: dict[str, int] = {}
+    for i in range(1, server.config.cameras + 1):
+        camera = server.camera(i)
+        for name in {s.stream for s in camera.sessions if s.playing}:
+            playing[name] = playing.get(name, 0) + 1
+        for key, count in camera.frames_sent.items():
+            sent[key] = sent.get(key, 0) + count
+    streamer = server.streamer
+    return ServerStats(streamer.tick, streamer.ticks_lagged, streamer.lag_events, playing, sent)

@@ -24,9 +24,28 @@ from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.server import CamsimServer, ServerConfig
 
 T = TypeVar("T")
+S = TypeVar("S", bound="StopsOnExit")
 
 
-class CamsimHandle:
+class StopsOnExit:
+    """`with handle:` stops the simulator at the end of the block."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class CamsimHandle(StopsOnExit):
     def __init__(
         self, server: CamsimServer, loop: asyncio.AbstractEventLoop, thread: threading.Thread
     ) -> None:
@@ -77,6 +96,9 @@ class CamsimHandle:
     def stats(self, cam_index: int) -> CameraStats:
         return self._call(faults.stats, cam_index)
 
+    def server_stats(self) -> faults.ServerStats:
+        return self._call(faults.server_stats)
+
     # -- lifecycle ------------------------------------------------------------------------
 
     def _call(self, fn: Callable[..., T], *args: object) -> T:
@@ -97,17 +119,6 @@ class CamsimHandle:
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
-
-    def __enter__(self) -> CamsimHandle:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def run_in_thread(clips: ClipSet, config: ServerConfig | None = None) -> CamsimHandle:

@@ -50,6 +50,8 @@ class Streamer:
         # Seeded: a corrupt-stream test sees the same noise every run.
         self.noise = random.Random(20261125).randbytes(4 * rtp.MAX_PAYLOAD)  # noqa: S311
         self.housekeeping: Callable[[int], None] | None = None
+        self.ticks_lagged = 0  # ticks skipped because the loop fell behind (bench figure)
+        self.lag_events = 0
 
     # -- play groups -------------------------------------------------------------------
 
@@ -81,7 +83,12 @@ class Streamer:
                 await asyncio.sleep(delay)
                 self.tick += 1
             elif -delay > MAX_LAG_SECONDS:  # overloaded: drop frames, as a camera would
-                self.tick = int((loop.time() - self.loop_t0) * self.fps)
+                behind = int((loop.time() - self.loop_t0) * self.fps)
+                self.ticks_lagged += behind - self.tick
+                self.lag_events += 1
+                log.warning("camsim fell %.1f s behind; skipping %d ticks",
+                            -delay, behind - self.tick)  # fmt: skip
+                self.tick = behind
             else:
                 self.tick += 1
             self._run_tick(loop.time())

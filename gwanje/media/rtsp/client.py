@@ -121,7 +121,8 @@ class RtspStream:
         self._pending: dict[int, asyncio.Future[Response]] = {}
         self._cseq = 0
         self._error: RtspClientError | None = None
-        self._closed = False
+        self._closed = False  # close() began (TEARDOWN sent or about to be)
+        self._finished = False  # the connection is closed: nothing more will arrive
         self._paused = False
         self._waiter: asyncio.Future[None] | None = None
         self._last_video = 0.0
@@ -146,8 +147,8 @@ class RtspStream:
                 return ready.popleft()
             if self._error is not None:
                 raise self._error
-            if self._closed:
-                raise StopAsyncIteration
+            if self._finished:  # not merely closing: units sent before the TEARDOWN
+                raise StopAsyncIteration  # answer are still received and yielded
             self._waiter = self._loop.create_future()
             try:
                 await self._waiter
@@ -174,7 +175,7 @@ class RtspStream:
 
     def abort(self) -> None:
         """Close the connection now, without TEARDOWN."""
-        self._closed = True
+        self._closed = self._finished = True
         self._cancel_timers()
         if self._transport is not None:
             self._transport.close()
@@ -354,6 +355,13 @@ class RtspStream:
         if not self._closed:
             detail = f": {exc}" if exc else ""
             self._fail(StreamEnded(f"camera closed the connection{detail}"))
+            return
+        self._finished = True  # closing, and the camera hung up first: the end
+        ended = StreamEnded("connection closed during TEARDOWN")
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ended)
+        self._wake()
 
     def _fail(self, error: RtspClientError) -> None:
         if self._error is None:
