@@ -85,8 +85,6 @@ class AuditKey:
         return self.private.sign(message).hex()
 
 
-
-
 def _load(path: Path) -> AuditKey:
     if path.stat().st_mode & 0o077:
         raise AuditKeyError(f"{path} is readable by group or others; chmod 600 it")

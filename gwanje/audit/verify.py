@@ -311,9 +311,7 @@ def _split(upto: int, workers: int) -> list[tuple[int, int]]:
     """Contiguous seq ranges [start, end], one per worker (at least one)."""
     workers = max(1, min(workers, upto))
     size = -(-upto // workers) if upto else 1
-    return [(start, min(start + size - 1, upto)) for start in range(1, upto + 1, size)] or [
-        (1, 0)
-    ]
+    return [(start, min(start + size - 1, upto)) for start in range(1, upto + 1, size)] or [(1, 0)]
 
 
 def _walk_range(

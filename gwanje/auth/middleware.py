@@ -75,6 +75,9 @@ class AuthMiddleware:
         self.ctx = ctx
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -105,6 +108,21 @@ class AuthMiddleware:
                 await _csrf_error(Request(scope))(scope, _empty_receive, send)
                 return
             receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake is a GET: the principal comes from the session cookie (or
+        a bearer token), no CSRF token; the route checks the Origin (a foreign page's
+        handshake carries our cookie too) with `same_origin`."""
+        state: dict[str, Any] = scope.setdefault("state", {})
+        injected = scope.get(SCOPE_KEY)
+        if isinstance(injected, Principal):
+            state["principal"] = injected
+        elif (bearer := _bearer(scope)) is not None:
+            state["principal"] = await run_in_threadpool(self._from_token, bearer)
+        else:
+            raw = session_cookie(scope)
+            state["principal"] = await run_in_threadpool(self._from_session, raw) if raw else None
         await self.app(scope, receive, send)
 
     def _from_session(self, raw: str) -> Principal | None:
@@ -216,3 +234,14 @@ async def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
         value = form.get(name)
         return value if isinstance(value, str) else None
     return None
+
+
+def same_origin(scope: Scope) -> bool:
+    """Whether a WebSocket handshake comes from one of our own pages: the Origin's host
+    must be the Host the browser connected to. Non-browser clients send no Origin."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    host = _header(scope, b"host") or ""
+    _, _, rest = origin.partition("://")
+    return bool(host) and rest.split("/", 1)[0].lower() == host.lower()

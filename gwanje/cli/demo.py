@@ -39,6 +39,11 @@ def start_video(system: Gwanje, cameras: int, rtsp_port: int, profile: str) -> A
     clips = load_or_generate(system.settings.data_dir / "camsim" / "clips", PROFILES[profile])
     sim = run_in_thread(clips, ServerConfig(cameras=cameras, port=rtsp_port))
     console.print(f"camera simulator: rtsp://127.0.0.1:{sim.port}/cam1/main … cam{cameras}/main")
+    recording = system.settings.recording
+    if "streams" not in recording.model_fields_set:
+        # The wall's small tiles play sub streams (cheap to decode, 16 at once), enlarged
+        # tiles and evidence the main stream: the demo records both unless told otherwise.
+        recording.streams = ["main", "sub"]
     recorder = Recorder(system)
     recorder.start()
     jobs = recorder.jobs or []
@@ -62,9 +67,7 @@ def demo(
     profile: Annotated[
         str, typer.Option(help="Simulated video: default (1080p main) or test (small).")
     ] = "default",
-    video: Annotated[
-        bool, typer.Option(help="Run the camera simulator and the recorder.")
-    ] = True,
+    video: Annotated[bool, typer.Option(help="Run the camera simulator and the recorder.")] = True,
 ) -> None:
     """Run the control center with a sample city on http://HOST:PORT (Ctrl-C or SIGTERM stops)."""
     import uvicorn

@@ -130,8 +130,11 @@ def _missing_to_gaps(ctx: Gwanje, store: Store, report: CheckReport) -> None:
         for row in rows:
             session.add(
                 Gap(
-                    camera_id=row.camera_id, stream=row.stream, start_at=row.start_at,
-                    end_at=row.end_at, cause=GapCause.MISSING,
+                    camera_id=row.camera_id,
+                    stream=row.stream,
+                    start_at=row.start_at,
+                    end_at=row.end_at,
+                    cause=GapCause.MISSING,
                     detail=f"file {row.path} (sha256 {row.sha256}) missing at check",
                 )
             )

@@ -43,8 +43,9 @@ class RecordingSettings(BaseModel):
     reconnect_min_s: float = Field(1.0, gt=0, description="First reconnect delay.")
     reconnect_max_s: float = Field(30.0, gt=0, description="Longest reconnect delay (backoff).")
     start_stagger_s: float = Field(
-        0.05, ge=0, description="Delay between starting cameras, so a mass start does not "
-        "starve the machine.",
+        0.05,
+        ge=0,
+        description="Delay between starting cameras, so a mass start does not starve the machine.",
     )
     no_keyframe_alarm_s: float = Field(
         10.0, gt=0, description="Frames without a keyframe for this long raise no_keyframes."
@@ -56,7 +57,9 @@ class RecordingSettings(BaseModel):
         "footage (never held footage).",
     )
     registry_poll_s: float = Field(
-        30.0, gt=0, description="How often the recorder re-reads which cameras are linked "
+        30.0,
+        gt=0,
+        description="How often the recorder re-reads which cameras are linked "
         "(ORD-15: newly linked cameras are recorded without a restart).",
     )
     mqtt_url: str | None = Field(
@@ -65,6 +68,11 @@ class RecordingSettings(BaseModel):
         "(mqtt://host:1883); none by default (the embedded setup needs no services).",
     )
     mqtt_prefix: str = Field("gwanje", description="Topic prefix for published events.")
+    live: bool = Field(
+        True,
+        description="Fan every recorded stream out to local live viewers (the video wall) "
+        "over a private Unix socket per stream, from the same camera pull.",
+    )
     purge_interval_s: float = Field(
         300.0, gt=0, description="How often the retention purge and disk guard run."
     )

@@ -55,8 +55,6 @@ class Store:
         return self.path / relative
 
 
-
-
 def _read_meta(path: Path) -> dict[str, str] | None:
     meta = path / META_FILE
     if not meta.exists():

@@ -80,5 +80,3 @@ def split_stream_url(value: str) -> SplitUrl:
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     return SplitUrl(clean, username, password)
-
-

@@ -129,6 +129,8 @@ def _plan(
         installed_on=installed,
         end_of_life_on=_end_of_life(number, installed, today),
     )
+    if number % 4 == 1:  # ORD-26.1: a neighbouring window masked on every view
+        values["privacy_masks"] = [[[0.62, 0.08], [0.9, 0.08], [0.9, 0.34], [0.62, 0.34]]]
     if number % 10 != 7:  # ORD-9: a few cameras still lack signage (flagged)
         values.update(_signage(district, landmark, installed, purposes))
     return CameraCreate.model_validate(values), status, unlinked, owner

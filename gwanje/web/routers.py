@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def all_routers() -> list[APIRouter]:
     from gwanje.audit.web import router as audit_router
     from gwanje.auth.web import router as auth_router
+    from gwanje.console.web import router as console_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
     from gwanje.retention.web import router as retention_router
@@ -19,5 +20,6 @@ def all_routers() -> list[APIRouter]:
         people_router,
         registry_router,
         retention_router,
+        console_router,
         audit_router,
     ]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketException, status
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.requests import HTTPConnection
 
 from gwanje.audit import Outcome, record
 from gwanje.auth.events import PermissionDenied
+from gwanje.auth.middleware import same_origin
 from gwanje.auth.permissions import Permission
 from gwanje.auth.principal import Principal
 from gwanje.context import Gwanje
@@ -24,16 +26,16 @@ AUTHENTICATED = "authenticated"
 UNDECLARED = "UNDECLARED"
 
 
-def client_ip(request: Request) -> str | None:
+def client_ip(request: HTTPConnection) -> str | None:
     return request.client.host if request.client else None
 
 
-def principal_of(request: Request) -> Principal | None:
+def principal_of(request: HTTPConnection) -> Principal | None:
     value = getattr(request.state, "principal", None)
     return value if isinstance(value, Principal) else None
 
 
-def audit_denial(request: Request, principal: Principal, permission: str) -> None:
+def audit_denial(request: HTTPConnection, principal: Principal, permission: str) -> None:
     ctx: Gwanje = request.app.state.ctx
     event = PermissionDenied(
         actor=principal.actor,
@@ -56,6 +58,25 @@ def requires(permission: Permission) -> Any:
         if not principal.can(permission):
             audit_denial(request, principal, permission.value)
             raise Forbidden("error.forbidden", permission=permission.value)
+        return principal
+
+    guard.__gwanje_guard__ = permission.value  # type: ignore[attr-defined]
+    return Depends(guard)
+
+
+def requires_ws(permission: Permission) -> Any:
+    """Dependency of a WebSocket route: a logged-in principal holding `permission`, and a
+    handshake from our own origin (cross-site WebSocket hijacking rides on cookies). A
+    refusal closes the handshake with 1008 (policy violation); a missing permission is
+    audited like any other."""
+
+    def guard(websocket: WebSocket) -> Principal:
+        principal = principal_of(websocket)
+        if principal is None or not same_origin(websocket.scope):
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not authenticated")
+        if not principal.can(permission):
+            audit_denial(websocket, principal, permission.value)
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "forbidden")
         return principal
 
     guard.__gwanje_guard__ = permission.value  # type: ignore[attr-defined]
@@ -85,7 +106,7 @@ def public() -> Any:
     return Depends(guard)
 
 
-def _guards_of(route: APIRoute) -> list[str]:
+def _guards_of(route: APIRoute | APIWebSocketRoute) -> list[str]:
     found: list[str] = []
     stack = list(route.dependant.dependencies)
     while stack:
@@ -98,10 +119,11 @@ def _guards_of(route: APIRoute) -> list[str]:
     return sorted(set(found))
 
 
-def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """APIRoutes, looking inside included routers (newer FastAPI wraps them)."""
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute | APIWebSocketRoute]:
+    """API and WebSocket routes, looking inside included routers (newer FastAPI wraps
+    them)."""
     for route in routes:
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute | APIWebSocketRoute):
             yield route
         inner = getattr(route, "original_router", None)
         if inner is not None:
@@ -114,7 +136,10 @@ def route_permissions(app: FastAPI) -> list[tuple[str, str, str]]:
     for route in _api_routes(list(app.router.routes)):
         guards = _guards_of(route)
         guard = ", ".join(guards) if guards else UNDECLARED
-        rows.append((",".join(sorted(route.methods or ())), route.path, guard))
+        methods = (
+            "WS" if isinstance(route, APIWebSocketRoute) else ",".join(sorted(route.methods or ()))
+        )
+        rows.append((methods, route.path, guard))
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
 

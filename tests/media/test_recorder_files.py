@@ -43,9 +43,7 @@ def test_segments_are_cut_at_keyframes_and_contiguous(clip: Path, tmp_path: Path
     assert down[0].at == done[-1].end_at
 
 
-def test_stored_segments_hold_video_only_with_the_reported_hash(
-    clip: Path, tmp_path: Path
-) -> None:
+def test_stored_segments_hold_video_only_with_the_reported_hash(clip: Path, tmp_path: Path) -> None:
     assert probe(clip) is not None
     done = segments(capture_file(clip, tmp_path, FAST))
     assert done

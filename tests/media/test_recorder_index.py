@@ -71,8 +71,17 @@ def test_repeated_failures_are_one_gap_closed_by_the_next_segment(any_ctx: Gwanj
     indexer.apply(
         [
             SegmentCommitted(
-                key, f"{camera_id}/main/x.mp4", back, back + timedelta(seconds=2), 10, 50,
-                (0,), "h264", 320, 180, "0" * 64,
+                key,
+                f"{camera_id}/main/x.mp4",
+                back,
+                back + timedelta(seconds=2),
+                10,
+                50,
+                (0,),
+                "h264",
+                320,
+                180,
+                "0" * 64,
             )
         ]
     )

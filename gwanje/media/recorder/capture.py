@@ -226,4 +226,3 @@ def _close_quietly(container: Any) -> None:
         container.close()
     except Exception as exc:
         log.debug("closing container failed: %s", exc)
-

@@ -64,8 +64,12 @@ class Indexer:
         if open_gap(session, down.key) is None:
             session.add(
                 Gap(
-                    camera_id=down.key.camera_id, stream=down.key.stream, start_at=down.at,
-                    end_at=None, cause=down.cause, detail=down.detail,
+                    camera_id=down.key.camera_id,
+                    stream=down.key.stream,
+                    start_at=down.at,
+                    end_at=None,
+                    cause=down.cause,
+                    detail=down.detail,
                 )
             )
 
@@ -82,8 +86,11 @@ class Indexer:
             return
         session.add(
             CameraHealthEvent(
-                camera_id=change.key.camera_id, stream=change.key.stream, at=change.at,
-                state=change.state, detail=change.detail,
+                camera_id=change.key.camera_id,
+                stream=change.key.stream,
+                at=change.at,
+                state=change.state,
+                detail=change.detail,
             )
         )
 

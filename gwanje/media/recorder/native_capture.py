@@ -17,6 +17,8 @@ there are no GIL handoffs, and segments are written with a hand-built fMP4 write
   their order (a segment's report always precedes the gap that follows it).
 - A stream the client cannot record (H.265, packetization-mode 2) raises `Unsupported`; the
   worker then records that camera with the PyAV engine instead.
+- With a live tap, every unit received is also handed to the tap before it is written
+  (the same pull feeds the video wall; the tap never blocks, see `gwanje.media.live.tap`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from gwanje.media.kinds import GapCause, HealthState
+from gwanje.media.live.tap import LiveTap
 from gwanje.media.recorder.jobspec import CaptureJob, CaptureParams, utcnow
 from gwanje.media.recorder.messages import Report
 from gwanje.media.recorder.native_writer import CLOCK, NativeSegmentWriter
@@ -63,8 +66,10 @@ class NativeCapture:
         report: Callable[[Report], None],
         pool: Executor,
         now: Callable[[], datetime] = utcnow,
+        live: LiveTap | None = None,
     ) -> None:
         self.job, self.params, self.root, self.pool = job, params, root, pool
+        self.live = live
         self.key = job.key
         self.out = StreamReporter(job.key, report, now)
         self._now = now
@@ -88,6 +93,20 @@ class NativeCapture:
         """Record until `stop` is set, reconnecting with backoff. Raises Unsupported."""
         if start_delay_s and await _stopped(stop, start_delay_s):
             return
+        live = self.live
+        if live is not None:
+            try:
+                await live.start()
+            except OSError as exc:  # recording matters more than the wall
+                log.error("live view of %s unavailable: %s", self.key, exc)
+                self.live = live = None
+        try:
+            await self._record(stop)
+        finally:
+            if live is not None:
+                await live.close()
+
+    async def _record(self, stop: asyncio.Event) -> None:
         backoff = self.params.reconnect_min_s
         while not stop.is_set():
             got_video = await self._session(stop)
@@ -129,6 +148,8 @@ class NativeCapture:
             cause = (GapCause.CORRUPT_INPUT, _describe(exc), HealthState.VIDEO_LOSS)
         finally:
             stream, self._stream = self._stream, None
+            if self.live is not None:
+                self.live.reset()
             await stream.close()  # TEARDOWN first: nobody reads the socket any more
             await self._commit(self._timeline_end())
             await self._drain_commits()
@@ -140,10 +161,13 @@ class NativeCapture:
         """Record until the stream ends. On stop the stream is closed (TEARDOWN) and the
         units already received are still recorded: the iterator yields them, then ends."""
         closing = False
+        live = self.live
         async for unit in stream:
             if stop.is_set() and not closing:
                 self.interrupt()  # also covers a stop that came while we were connecting
                 closing = True
+            if live is not None:
+                live.publish(unit)
             try:
                 await self._on_unit(unit)
             except WriteFailed as exc:

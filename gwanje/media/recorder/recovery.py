@@ -216,8 +216,12 @@ def _open_restart_gaps(ctx: Gwanje, keys: Iterable[StreamKey]) -> int:
                 continue  # never recorded: nothing was interrupted
             session.add(
                 Gap(
-                    camera_id=key.camera_id, stream=key.stream, start_at=last_end,
-                    end_at=None, cause=GapCause.RECORDER_RESTART, detail="recorder started",
+                    camera_id=key.camera_id,
+                    stream=key.stream,
+                    start_at=last_end,
+                    end_at=None,
+                    cause=GapCause.RECORDER_RESTART,
+                    detail="recorder started",
                 )
             )
             opened += 1

@@ -22,11 +22,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from gwanje.context import Gwanje
+from gwanje.media.live.paths import ensure_live_dir, live_dir
 from gwanje.media.models import Gap
 from gwanje.media.recorder.indexer import Indexer
 from gwanje.media.recorder.jobs import linked_jobs
@@ -102,11 +104,21 @@ class Recorder:
         self._indexer = Indexer(self.ctx, self.store.id)
         rec = self.ctx.settings.recording
         self._publisher = EventPublisher(rec.mqtt_url, rec.mqtt_prefix) if rec.mqtt_url else None
+        self._live_dir = self._open_live_dir()
         self._add_workers(self.jobs, first_delay_s=0.0)
         for target in (self._index_loop, self._watch_loop, self._retention_loop):
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _open_live_dir(self) -> Path | None:
+        if not self.ctx.settings.recording.live:
+            return None
+        try:
+            return ensure_live_dir(live_dir(self.ctx.settings.data_dir))
+        except OSError as exc:  # recording goes on without the wall
+            log.error("live view disabled: %s", exc)
+            return None
 
     # -- workers ------------------------------------------------------------------------
 
@@ -119,7 +131,10 @@ class Recorder:
         for n, i in enumerate(range(0, len(jobs), size)):
             group = tuple(jobs[i : i + size])
             delay = first_delay_s + n * size * stagger
-            spec = WorkerSpec(self._next_index, group, self.params, self.store.path, delay, stagger)
+            spec = WorkerSpec(
+                self._next_index, group, self.params, self.store.path, delay, stagger,
+                self._live_dir,
+            )  # fmt: skip
             self._next_index += 1
             stop = self._mp.Event()
             self._workers.append(_Worker(spec, self._spawn(spec, stop), stop))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gwanje.media.live.paths import socket_path
+from gwanje.media.live.tap import LiveTap
 from gwanje.media.recorder.jobspec import CaptureJob, CaptureParams
 from gwanje.media.recorder.native_capture import NativeCapture
 from gwanje.media.rtsp import Unsupported
@@ -32,6 +34,8 @@ class WorkerSpec:
     # Delay before this worker's first camera; its cameras then start `stagger_s` apart.
     first_delay_s: float
     stagger_s: float
+    # Where each stream's live socket goes (gwanje.media.live); None: no live fan-out.
+    live_dir: Path | None = None
 
 
 def _stop_when_orphaned(stop: Any) -> None:
@@ -73,12 +77,22 @@ def _pyav_thread(
     return thread
 
 
+def _tap(spec: WorkerSpec, job: CaptureJob) -> LiveTap | None:
+    if spec.live_dir is None:
+        return None
+    path = socket_path(spec.live_dir, job.key.camera_id, job.key.stream)
+    return LiveTap(path, always_cache=job.key.stream != "main")
+
+
 async def _native_main(spec: WorkerSpec, reports: Any, stop: Any) -> None:
     """All of this worker's cameras on one event loop; fsync on a small thread pool."""
     halt = asyncio.Event()
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
     fallbacks: list[threading.Thread] = []
-    captures = [NativeCapture(j, spec.params, spec.root, reports.put, pool) for j in spec.jobs]
+    captures = [
+        NativeCapture(j, spec.params, spec.root, reports.put, pool, live=_tap(spec, j))
+        for j in spec.jobs
+    ]
 
     async def record(n: int, capture: NativeCapture) -> None:
         try:

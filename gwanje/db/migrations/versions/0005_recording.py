@@ -62,14 +62,24 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("end_at >= start_at", name=op.f("ck_segments_ends_after_start")),
-        sa.CheckConstraint("state IN ('committed', 'deleting')", name=op.f("ck_segments_state_known")),
+        sa.CheckConstraint(
+            "state IN ('committed', 'deleting')", name=op.f("ck_segments_state_known")
+        ),
         sa.CheckConstraint("stream IN ('main', 'sub')", name=op.f("ck_segments_stream_known")),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name=op.f("fk_segments_camera_id_cameras")),
-        sa.ForeignKeyConstraint(["storage_dir_id"], ["storage_dirs.id"], name=op.f("fk_segments_storage_dir_id_storage_dirs")),
+        sa.ForeignKeyConstraint(
+            ["camera_id"], ["cameras.id"], name=op.f("fk_segments_camera_id_cameras")
+        ),
+        sa.ForeignKeyConstraint(
+            ["storage_dir_id"],
+            ["storage_dirs.id"],
+            name=op.f("fk_segments_storage_dir_id_storage_dirs"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_segments")),
         sa.UniqueConstraint("path", name=op.f("uq_segments_path")),
     )
-    op.create_index("ix_segments_camera_stream_start", "segments", ["camera_id", "stream", "start_at"])
+    op.create_index(
+        "ix_segments_camera_stream_start", "segments", ["camera_id", "stream", "start_at"]
+    )
     op.create_index(op.f("ix_segments_camera_id"), "segments", ["camera_id"])
     op.create_index(op.f("ix_segments_start_at"), "segments", ["start_at"])
     op.create_index(op.f("ix_segments_end_at"), "segments", ["end_at"])
@@ -87,8 +97,12 @@ def upgrade() -> None:
             "'disk_full', 'io_error', 'missing')",
             name=op.f("ck_gaps_cause_known"),
         ),
-        sa.CheckConstraint("end_at IS NULL OR end_at >= start_at", name=op.f("ck_gaps_ends_after_start")),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name=op.f("fk_gaps_camera_id_cameras")),
+        sa.CheckConstraint(
+            "end_at IS NULL OR end_at >= start_at", name=op.f("ck_gaps_ends_after_start")
+        ),
+        sa.ForeignKeyConstraint(
+            ["camera_id"], ["cameras.id"], name=op.f("fk_gaps_camera_id_cameras")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gaps")),
     )
     op.create_index("ix_gaps_camera_stream_start", "gaps", ["camera_id", "stream", "start_at"])
@@ -105,7 +119,9 @@ def upgrade() -> None:
             "state IN ('online', 'offline', 'video_loss', 'no_keyframes')",
             name=op.f("ck_camera_health_state_known"),
         ),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name=op.f("fk_camera_health_camera_id_cameras")),
+        sa.ForeignKeyConstraint(
+            ["camera_id"], ["cameras.id"], name=op.f("fk_camera_health_camera_id_cameras")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_camera_health")),
     )
     op.create_index("ix_camera_health_camera_at", "camera_health", ["camera_id", "at"])
@@ -130,13 +146,23 @@ def upgrade() -> None:
             "ground IN ('other_law', 'investigation_material', 'other_legitimate')",
             name=op.f("ck_legal_holds_ground_known"),
         ),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name=op.f("fk_legal_holds_camera_id_cameras")),
-        sa.ForeignKeyConstraint(["owner_id"], ["persons.id"], name=op.f("fk_legal_holds_owner_id_persons")),
-        sa.ForeignKeyConstraint(["created_by"], ["persons.id"], name=op.f("fk_legal_holds_created_by_persons")),
-        sa.ForeignKeyConstraint(["released_by"], ["persons.id"], name=op.f("fk_legal_holds_released_by_persons")),
+        sa.ForeignKeyConstraint(
+            ["camera_id"], ["cameras.id"], name=op.f("fk_legal_holds_camera_id_cameras")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["persons.id"], name=op.f("fk_legal_holds_owner_id_persons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["persons.id"], name=op.f("fk_legal_holds_created_by_persons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["released_by"], ["persons.id"], name=op.f("fk_legal_holds_released_by_persons")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_legal_holds")),
     )
-    op.create_index("ix_legal_holds_camera_range", "legal_holds", ["camera_id", "start_at", "end_at"])
+    op.create_index(
+        "ix_legal_holds_camera_range", "legal_holds", ["camera_id", "start_at", "end_at"]
+    )
 
 
 def downgrade() -> None:
