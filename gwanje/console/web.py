@@ -5,7 +5,8 @@
 - `GET|POST /api/wall/layouts`, `DELETE /api/wall/layouts/{id}`: saved layouts.
 - `WS /live/{camera_id}/{stream}`: one camera stream as fragmented MP4 for Media Source
   Extensions. Messages: text `{"type": "init", "mime", "width", "height"}` then one
-  binary init segment; binary fragments (one frame each); text `{"type": "status",
+  binary init segment; text `{"type": "base", "rtp"}` (the camera's RTP timestamp at
+  media time 0) then binary fragments (one frame each); text `{"type": "status",
   "state": "offline"|"waiting", ...}` while no capture worker serves the stream (the
   server keeps retrying, so a camera that comes back resumes on its own).
 
@@ -199,13 +200,16 @@ class _Relay:
             async for message in messages:
                 if isinstance(message, StreamInit):
                     init = self.muxer.init(message)
-                    meta = {"type": "init", "mime": init.mime, "width": init.width,
-                            "height": init.height}  # fmt: skip
-                    await self.websocket.send_text(json.dumps(meta))
+                    await self._send_json({"type": "init", "mime": init.mime,
+                                           "width": init.width, "height": init.height})  # fmt: skip
                     await self.websocket.send_bytes(init.data)
                     got_init = True
                 elif got_init:
-                    await self.websocket.send_bytes(self.muxer.fragment(message))
+                    first = self.muxer.base_ts is None
+                    fragment = self.muxer.fragment(message)
+                    if first:  # media time 0 is this RTP timestamp (latency measurement)
+                        await self._send_json({"type": "base", "rtp": self.muxer.base_ts})
+                    await self.websocket.send_bytes(fragment)
         except WireError:
             await self._status("offline", "bad data from the recorder")
             return
@@ -214,5 +218,7 @@ class _Relay:
         await self._status("offline")
 
     async def _status(self, state: str, detail: str = "") -> None:
-        await self.websocket.send_text(json.dumps({"type": "status", "state": state,
-                                                   "detail": detail}))  # fmt: skip
+        await self._send_json({"type": "status", "state": state, "detail": detail})
+
+    async def _send_json(self, message: dict[str, object]) -> None:
+        await self.websocket.send_text(json.dumps(message))

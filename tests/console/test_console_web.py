@@ -63,7 +63,7 @@ def _operator(ctx: Gwanje, username: str = "op1", scope: frozenset[int] | None =
 def _refused(client: TestClient, path: str, headers: dict[str, str] | None = None) -> int:
     """The close code of a WebSocket handshake the server refuses."""
     with pytest.raises(WebSocketDisconnect) as refused:  # noqa: SIM117 (the error is the point)
-        with client.websocket_connect(path, headers=headers) as ws:
+        with client.websocket_connect(path, headers=headers or {}) as ws:
             ws.receive_text()
     return refused.value.code
 
@@ -189,6 +189,7 @@ def test_live_view_streams_mse_fragments_and_is_audited_start_and_end(
                 continue
             init_segment = message["bytes"]
             break
+        base = json.loads(ws.receive_text())
         while len(fragments) < 30:
             fragments.append(ws.receive_bytes())
     assert texts[-1]["type"] == "init"
@@ -197,6 +198,8 @@ def test_live_view_streams_mse_fragments_and_is_audited_start_and_end(
     assert init_segment[4:8] == b"ftyp"
     assert b"moov" in init_segment
     assert all(f[4:8] == b"moof" for f in fragments)
+    assert base["type"] == "base"
+    assert isinstance(base["rtp"], int)  # media time 0 maps back to the camera's clock
     started = audit_rows(ctx, "video.live_started")
     assert len(started) == 1
     assert started[0].camera_ids == str(city["safe1"])

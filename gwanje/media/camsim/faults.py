@@ -122,3 +122,12 @@ def server_stats(server: CamsimServer) -> ServerStats:
             sent[key] = sent.get(key, 0) + count
     streamer = server.streamer
     return ServerStats(streamer.tick, streamer.ticks_lagged, streamer.lag_events, playing, sent)
+
+
+def send_times(server: CamsimServer, index: int, stream: str) -> list[tuple[int, float]]:
+    """Recent (RTP timestamp, wall time) of the video frames sent for a camera stream; the
+    server must run with `log_send_times`."""
+    log = server.streamer.send_times
+    if log is None:
+        raise RuntimeError("camsim was started without log_send_times")
+    return list(log.get((server.camera(index).index, stream), ()))

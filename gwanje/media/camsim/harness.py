@@ -99,6 +99,9 @@ class CamsimHandle(StopsOnExit):
     def server_stats(self) -> faults.ServerStats:
         return self._call(faults.server_stats)
 
+    def send_times(self, cam_index: int, stream: StreamName) -> list[tuple[int, float]]:
+        return self._call(faults.send_times, cam_index, stream)
+
     # -- lifecycle ------------------------------------------------------------------------
 
     def _call(self, fn: Callable[..., T], *args: object) -> T:

@@ -40,6 +40,9 @@ class ServerConfig:
     password: str | None = None
     session_timeout: int = 60  # seconds without a request or RTCP before a session ends
     udp: bool = True
+    # Keep when each video frame was sent (RTP timestamp -> wall time), for latency
+    # benchmarks; off by default (a small ring per camera stream).
+    log_send_times: bool = False
 
 
 class CamsimServer:
@@ -70,6 +73,8 @@ class CamsimServer:
         self.udp_ports: tuple[int, int] | None = None
         self._udp: list[socket.socket] = []
         self.streamer = Streamer(self.fps, None, None)
+        if config.log_send_times:
+            self.streamer.send_times = {}
         self.streamer.housekeeping = self._housekeeping
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None

@@ -19,6 +19,7 @@ import logging
 import random
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 
 from gwanje.media.camsim import rtp
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKLOG = 2 * 1024 * 1024  # bytes queued on a TCP session before frames are skipped
 REPORT_SECONDS = 5  # RTCP SR interval (RFC 3550 §6.2 suggests 5 s as the minimum)
+SEND_LOG = 1500  # frames of send times kept per camera stream (60 s at 25 fps)
 MAX_LAG_SECONDS = 1.0  # further behind than this, skip ticks instead of bursting
 
 GroupKey = tuple[Camera, StreamName]
@@ -50,6 +52,8 @@ class Streamer:
         # Seeded: a corrupt-stream test sees the same noise every run.
         self.noise = random.Random(20261125).randbytes(4 * rtp.MAX_PAYLOAD)  # noqa: S311
         self.housekeeping: Callable[[int], None] | None = None
+        # (camera index, stream) -> (RTP timestamp, wall time sent) of recent frames.
+        self.send_times: dict[tuple[int, str], deque[tuple[int, float]]] | None = None
         self.ticks_lagged = 0  # ticks skipped because the loop fell behind (bench figure)
         self.lag_events = 0
 
@@ -116,6 +120,9 @@ class Streamer:
         key = track.clip.keyframes[pos]
         corrupt = now < camera.corrupt_until
         cache: dict[int, bytearray] = {}
+        if self.send_times is not None:
+            ring = self.send_times.setdefault((camera.index, stream), deque(maxlen=SEND_LOG))
+            ring.append((ts & 0xFFFFFFFF, time.time()))
         for session in list(sessions):
             if tick < session.start_tick:
                 continue

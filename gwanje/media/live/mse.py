@@ -42,11 +42,17 @@ def codec_string(sps: bytes) -> str:
 
 class MseMuxer:
     def __init__(self) -> None:
-        self._base_ts: int | None = None
+        self._base_ts: int | None = None  # RTP timestamp at decode time 0 (after an init)
         self._last_ts = 0
         self._frame_ticks = DEFAULT_FRAME_TICKS
         self._sequence = 0
         self.frames = 0
+
+    @property
+    def base_ts(self) -> int | None:
+        """The RTP timestamp that decode time 0 stands for (None before the first unit):
+        a player maps its media time back to the camera's clock with it."""
+        return self._base_ts
 
     def init(self, message: StreamInit) -> InitSegment:
         self._base_ts = None

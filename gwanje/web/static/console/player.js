@@ -22,6 +22,7 @@ export class LivePlayer {
     this.queue = [];
     this.closed = false;
     this.frames = 0;
+    this.created = performance.now();
     this.video.muted = true; // autoplay without a gesture; cameras send no audio anyway
     this.video.playsInline = true;
     this.video.dataset.frames = "0";
@@ -42,6 +43,7 @@ export class LivePlayer {
       if (typeof ev.data === "string") {
         const message = JSON.parse(ev.data);
         if (message.type === "init") this.reset(message);
+        else if (message.type === "base") this.video.dataset.baseRtp = String(message.rtp);
         else if (message.type === "status") this.state(message.state, message.detail);
         return;
       }
@@ -126,6 +128,7 @@ export class LivePlayer {
     if (!("requestVideoFrameCallback" in v)) return;
     const tick = (now, meta) => {
       if (this.closed) return;
+      if (!this.frames) v.dataset.firstFrameMs = String(Math.round(now - this.created));
       this.frames = meta.presentedFrames;
       v.dataset.frames = String(meta.presentedFrames);
       v.dataset.mediaTime = String(meta.mediaTime);
