@@ -10,7 +10,8 @@ Playwright) showing a wall of N tiles of sub streams as an operator would.
   wall time) to Chromium presenting it (`requestVideoFrameCallback`: media time mapped
   back to the RTP timestamp with the stream's `base` message, presentation time mapped to
   the wall clock with `performance.timeOrigin`). Same machine, same clock.
-- Time to first frame: from the tile being created to its first presented frame.
+- Time to first frame: a camera not yet on the playing wall is put on a tile; from the
+  tile's player being created to its first presented frame (5 switches).
 - Browser CPU: the CPU seconds of Chromium's processes per second while the wall plays.
 - Baseline, same run: the same frames received by Gwanje's own RTSP client straight from
   the simulator (no recorder, no browser): the floor any live path starts from.
@@ -62,8 +63,6 @@ COLLECT_JS = """(seconds) => new Promise((resolve) => {
   }
   setTimeout(() => resolve(samples), seconds * 1000 + 200);
 })"""
-FIRST_FRAME_JS = """() => [...document.querySelectorAll('[data-testid^=tile-video-]')]
-  .map((v) => Number(v.dataset.firstFrameMs || -1))"""
 
 
 def free_port() -> int:
@@ -166,6 +165,22 @@ def browser_cpu(seconds: float) -> float:
     return (total() - before) / seconds
 
 
+def switch_times(page: Any, spare: list[str], count: int) -> list[float]:
+    """Time to first frame: put a camera not yet on the wall onto a playing wall's tile
+    and wait for its first presented frame (the other tiles keep playing)."""
+    times: list[float] = []
+    for n, code in enumerate(spare[:count]):
+        page.get_by_test_id(f"tile-{n}").click()
+        page.get_by_test_id(f"tree-camera-{code}").click()
+        video = f"[data-testid=tile-{n}][data-camera='{code}'] video"
+        page.wait_for_function(
+            f"Number(document.querySelector(\"{video}\")?.dataset.firstFrameMs ?? -1) >= 0",
+            timeout=30_000,
+        )
+        times.append(float(page.get_attribute(video, "data-first-frame-ms") or -1))
+    return times
+
+
 def run_wall(url: str, password: str, tiles: int, seconds: float) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -191,7 +206,7 @@ def run_wall(url: str, password: str, tiles: int, seconds: float) -> dict[str, A
             f".filter((v) => Number(v.dataset.frames||0) > 25).length >= {tiles}",
             timeout=120_000,
         )
-        first = page.evaluate(FIRST_FRAME_JS)
+        first = switch_times(page, codes[tiles:], min(5, tiles))
         cpu_thread: list[float] = []
         meter = threading.Thread(target=lambda: cpu_thread.append(browser_cpu(seconds / 2)))
         meter.start()

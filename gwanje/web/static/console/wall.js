@@ -95,14 +95,36 @@ function streamFor(camera, index) {
   return index === enlarged || !camera.has_sub ? "main" : "sub";
 }
 
+// A tile is rebuilt only when what it shows changes (camera or stream): placing one
+// camera must not interrupt the other tiles' video (nor cost them a new connection).
+let tileNodes = []; // the element of each tile
+let tileKeys = []; // "camera/stream" (or "") each element was built for
+
+function tileKey(index) {
+  const camera = byId.get(tiles[index]);
+  return camera ? `${camera.id}/${streamFor(camera, index)}` : "";
+}
+
 function renderWall() {
-  players.forEach((p) => p && p.close());
-  players = [];
   const cols = Math.ceil(Math.sqrt(grid));
   wallEl.style.setProperty("--cols", cols);
   wallEl.className = `wall grid-${grid}` + (enlarged >= 0 ? " has-enlarged" : "");
-  wallEl.replaceChildren();
-  for (let i = 0; i < grid; i++) wallEl.append(tileEl(i));
+  for (let i = 0; i < Math.max(grid, tileNodes.length); i++) {
+    const key = i < grid ? tileKey(i) : null;
+    if (tileNodes[i] && tileKeys[i] === key) continue;
+    if (players[i]) players[i].close();
+    players[i] = null;
+    tileNodes[i] = null;
+    if (key === null) continue;
+    tileNodes[i] = tileEl(i);
+    tileKeys[i] = key;
+  }
+  tileNodes.length = tileKeys.length = players.length = grid;
+  tileNodes.forEach((node, i) => {
+    node.classList.toggle("selected", i === selected);
+    node.classList.toggle("enlarged", i === enlarged);
+  });
+  wallEl.replaceChildren(...tileNodes);
   document.querySelectorAll(".grid-button").forEach((b) =>
     b.classList.toggle("active", Number(b.dataset.grid) === grid));
   remember();
@@ -110,7 +132,7 @@ function renderWall() {
 
 function tileEl(index) {
   const tile = document.createElement("div");
-  tile.className = "tile" + (index === selected ? " selected" : "") + (index === enlarged ? " enlarged" : "");
+  tile.className = "tile";
   tile.setAttribute("data-testid", `tile-${index}`);
   tile.addEventListener("click", () => select(index));
   tile.addEventListener("dragover", (ev) => ev.preventDefault());
@@ -126,7 +148,6 @@ function tileEl(index) {
     hint.className = "hint";
     hint.textContent = t("console.wall.empty_tile");
     tile.append(hint);
-    players.push(null);
     return tile;
   }
   tile.dataset.camera = camera.code;
@@ -158,7 +179,7 @@ function tileEl(index) {
     tile.classList.toggle("down", name === "offline" || name === "denied" || name === "error");
   };
   showState("waiting");
-  players.push(new LivePlayer(video, wsUrl(camera.id, stream), showState));
+  players[index] = new LivePlayer(video, wsUrl(camera.id, stream), showState);
   return tile;
 }
 
