@@ -17,6 +17,7 @@ EVENT_MODULES = (
     "gwanje.audit.events",
     "gwanje.auth.events",
     "gwanje.console.events",
+    "gwanje.governance.events",
     "gwanje.people.events",
     "gwanje.registry.events",
     "gwanje.retention.events",

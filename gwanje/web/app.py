@@ -6,8 +6,12 @@ them, the auth middleware, static files and the error handlers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,8 +30,23 @@ log = logging.getLogger(__name__)
 STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
 
+@asynccontextmanager
+async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
+    """Timed jobs that belong to the always-running web process (ORD-28.3 recalls)."""
+    from gwanje.governance.jobs import sweep_forever
+
+    task = asyncio.create_task(sweep_forever(app.state.ctx), name="governance-sweep")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(ctx: Gwanje) -> FastAPI:
     app = FastAPI(
+        lifespan=_background_jobs,
         title="Gwanje",
         version=__version__,
         docs_url="/api/docs",

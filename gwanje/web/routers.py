@@ -9,6 +9,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.audit.web import router as audit_router
     from gwanje.auth.web import router as auth_router
     from gwanje.console.web import router as console_router
+    from gwanje.governance.web import router as governance_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
     from gwanje.retention.web import router as retention_router
@@ -21,5 +22,6 @@ def all_routers() -> list[APIRouter]:
         registry_router,
         retention_router,
         console_router,
+        governance_router,
         audit_router,
     ]

@@ -1,0 +1,85 @@
+"""Audit events of access requests and grants (ORD-28, 30.2, 33; PIPA-3, PIPA-5).
+
+Every transition of a request is one entry in the same transaction as the change; the
+cameras and the covered time range are in the common columns, so the management ledger
+(ORD-33) and the access review (PIPA-3) can be generated from the audit ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gwanje.audit.events import AuditEvent
+
+
+class AccessRequestSubmitted(AuditEvent):
+    """A request to view, copy or use video beyond purpose was received (ORD-28.1): who
+    asks, on which legal basis, for what, routed to the center or the owning department
+    (ORD-28.4)."""
+
+    event_type = "access_request.submitted"
+    description = "영상정보 열람·제공 요청 접수 / access request submitted"
+    request_id: int
+    requester_kind: str
+    requester_org: str
+    kind: str
+    legal_basis: str
+    letter_no: str | None
+    handler: str
+
+
+class AccessRequestApproved(AuditEvent):
+    """The mayor's approval (ORD-28.2) of a request: a grant for the named people until
+    `valid_until`, and legal holds on the footage (ORD-31.1(2))."""
+
+    event_type = "access_request.approved"
+    description = "영상정보 열람·제공 승인 / access request approved"
+    request_id: int
+    grant_id: int
+    grantees: list[str]
+    valid_until: datetime
+    hold_ids: list[int]
+
+
+class AccessRequestRejected(AuditEvent):
+    """A request was rejected, with the reason."""
+
+    event_type = "access_request.rejected"
+    description = "영상정보 열람·제공 거부 / access request rejected"
+    request_id: int
+    reason: str
+
+
+class AccessRequestEmergencyApproved(AuditEvent):
+    """ORD-28.3: the operations manager approved an urgent (basis 5) request at once;
+    the mayor's approval is due by `followup_due_at`, else everything is recalled."""
+
+    event_type = "access_request.emergency_approved"
+    description = "긴급 열람·제공 승인 (사후 승인 필요) / emergency approval"
+    request_id: int
+    grant_id: int
+    grantees: list[str]
+    valid_until: datetime
+    followup_due_at: datetime
+    hold_ids: list[int]
+
+
+class EmergencyApprovalConfirmed(AuditEvent):
+    """The mayor's follow-up approval of an emergency approval (ORD-28.3)."""
+
+    event_type = "access_request.emergency_confirmed"
+    description = "긴급 승인 사후 승인 / emergency approval confirmed"
+    request_id: int
+    valid_until: datetime | None  # the grant now lasts as an ordinary approval's
+
+
+class AccessGrantRecalled(AuditEvent):
+    """A grant was recalled (ORD-28.3: follow-up approval refused or overdue): it no
+    longer allows playback or export; what was provided under it is recalled."""
+
+    event_type = "access_grant.recalled"
+    description = "제공 영상 회수 / grant recalled"
+    request_id: int
+    grant_id: int
+    reason: str
+    released_hold_ids: list[int]

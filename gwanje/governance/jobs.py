@@ -1,0 +1,37 @@
+"""Timed work of the protection workflows, run by the web process.
+
+ORD-28.3: an emergency approval whose follow-up approval has not come by its deadline is
+recalled "at once"; `sweep_forever` checks every `governance.sweep_interval_s` seconds, so
+"at once" means within that interval (60 s by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.concurrency import run_in_threadpool
+
+from gwanje.context import Gwanje
+from gwanje.governance.requests import Requests
+from gwanje.registry.service import system_principal
+
+log = logging.getLogger(__name__)
+
+
+def recall_overdue(ctx: Gwanje) -> list[int]:
+    """Recall every overdue emergency approval now; returns the request ids."""
+    with ctx.transaction() as session:
+        requests = Requests(session, ctx.settings, ctx.clock, system_principal("governance"))
+        return requests.recall_overdue()
+
+
+async def sweep_forever(ctx: Gwanje) -> None:
+    while True:
+        try:
+            recalled = await run_in_threadpool(recall_overdue, ctx)
+            if recalled:
+                log.warning("recalled overdue emergency approvals: %s", recalled)
+        except Exception:  # the next round tries again; the web process goes on
+            log.exception("recalling overdue emergency approvals failed")
+        await asyncio.sleep(ctx.settings.governance.sweep_interval_s)

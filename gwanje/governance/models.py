@@ -1,0 +1,106 @@
+"""Schema of access requests and grants (ORD-28, 30.2; docs/design/governance.md).
+
+Invariants:
+- a request's state changes only through `gwanje.governance.requests` by a conditional
+  UPDATE on (state, version), so two approvers deciding the same request at once cannot
+  both succeed (the loser sees who decided);
+- a grant belongs to exactly one approved request and covers exactly its items (cameras
+  and time ranges) for the named people until `valid_until`; a recalled grant never
+  becomes active again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gwanje.db.base import Base, UTCDateTime
+from gwanje.governance.kinds import (
+    GrantState,
+    LegalBasis,
+    RequesterKind,
+    RequestKind,
+    RequestState,
+)
+
+
+def _in(column: str, values: type) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"  # type: ignore[attr-defined]
+
+
+class AccessRequest(Base):
+    """A request to view, copy or use video beyond its purpose (열람·제공 요청)."""
+
+    __tablename__ = "access_requests"
+    __table_args__ = (
+        CheckConstraint(_in("state", RequestState), name="state_known"),
+        CheckConstraint(_in("legal_basis", LegalBasis), name="basis_known"),
+        CheckConstraint(_in("kind", RequestKind), name="kind_known"),
+        CheckConstraint(_in("requester_kind", RequesterKind), name="requester_known"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_kind: Mapped[str] = mapped_column(String(16))
+    requester_org: Mapped[str] = mapped_column(String(128))
+    requester_name: Mapped[str] = mapped_column(String(64))
+    requester_contact: Mapped[str] = mapped_column(String(128), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    legal_basis: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(Text)
+    letter_no: Mapped[str | None] = mapped_column(String(64))  # 공문번호
+    crime_type: Mapped[str | None] = mapped_column(String(64))
+    # ORD-28.4: "center" (linked cameras, bases 3 and 5) or "department" (the owner).
+    handler: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # ORD-28.3: when the mayor's follow-up approval of an emergency approval is due.
+    followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    items: Mapped[list[AccessRequestItem]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AccessRequestItem.id"
+    )
+
+
+class AccessRequestItem(Base):
+    """One camera and time range of a request."""
+
+    __tablename__ = "access_request_items"
+    __table_args__ = (CheckConstraint("end_at > start_at", name="ends_after_start"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccessGrant(Base):
+    """What an approval allows: the request's items, for the named people, until
+    `valid_until` (ORD-30.2: replaying stored video only under such a grant)."""
+
+    __tablename__ = "access_grants"
+    __table_args__ = (
+        UniqueConstraint("request_id"),
+        CheckConstraint(_in("state", GrantState), name="state_known"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recall_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AccessGrantPerson(Base):
+    """A person a grant names (only they may use it)."""
+
+    __tablename__ = "access_grant_people"
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)

@@ -1,0 +1,228 @@
+"""HTTP API of access requests and grants (ORD-28, 30.2). JSON in and out.
+
+- `POST /api/requests` (request.create): submit; 201 with the request.
+- `GET /api/requests` (authenticated): the requests this principal may see (approvers
+  and ledger readers: all; emergency approvers: their department's; others: their own).
+- `GET /api/requests/{id}` (authenticated): one request, its items and grant.
+- `POST /api/requests/{id}/approve|reject|confirm|refuse` (request.approve) and
+  `/emergency-approve` (request.approve_emergency): decisions. A body may carry the
+  `version` the decider saw: if the request changed since, 409 says how it stands now.
+
+Times are ISO 8601 with an offset (`2026-11-20T21:00:00+09:00`); naive times are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from gwanje.auth.permissions import Permission as P
+from gwanje.auth.principal import Principal
+from gwanje.context import Gwanje
+from gwanje.errors import InvalidInput, NotFound
+from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequest
+from gwanje.governance.requests import ItemInput, RequestInput, Requests
+from gwanje.people.models import Person
+from gwanje.registry.models import Camera
+from gwanje.web.deps import Ctx
+from gwanje.web.security import authenticated, client_ip, requires
+
+router = APIRouter()
+Requester = Annotated[Principal, requires(P.REQUEST_CREATE)]
+Approver = Annotated[Principal, requires(P.REQUEST_APPROVE)]
+EmergencyApprover = Annotated[Principal, requires(P.REQUEST_APPROVE_EMERGENCY)]
+Anyone = Annotated[Principal, authenticated()]
+T = TypeVar("T")
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InvalidInput("governance.error.request_invalid", detail="not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("governance.error.request_invalid", detail="not a JSON object")
+    return data
+
+
+def _time(value: object, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(
+            "governance.error.request_invalid", detail=f"{name}: not ISO 8601"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("governance.error.request_invalid", detail=f"{name}: needs an offset")
+    return parsed
+
+
+def _text(data: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = data.get(name, default)
+    if value is None or not isinstance(value, str):
+        raise InvalidInput("governance.error.request_invalid", detail=f"{name}: text required")
+    return value
+
+
+def _request_input(data: dict[str, Any]) -> RequestInput:
+    items = data.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InvalidInput("governance.error.request_invalid", detail="items: a list of objects")
+    return RequestInput(
+        requester_kind=_text(data, "requester_kind"), requester_org=_text(data, "requester_org"),
+        requester_name=_text(data, "requester_name"), kind=_text(data, "kind"),
+        legal_basis=_text(data, "legal_basis"), purpose=_text(data, "purpose"),
+        requester_contact=_text(data, "requester_contact", ""),
+        letter_no=data.get("letter_no") if isinstance(data.get("letter_no"), str) else None,
+        crime_type=data.get("crime_type") if isinstance(data.get("crime_type"), str) else None,
+        items=tuple(ItemInput(_text(i, "camera_code"), _time(i.get("start_at"), "start_at"),
+                              _time(i.get("end_at"), "end_at")) for i in items),
+    )  # fmt: skip
+
+
+def _names(data: dict[str, Any]) -> list[str]:
+    grantees = data.get("grantees")
+    if not isinstance(grantees, list) or not all(isinstance(g, str) for g in grantees):
+        raise InvalidInput("governance.error.grantees_required")
+    return grantees
+
+
+def _version(data: dict[str, Any]) -> int | None:
+    version = data.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _work(ctx: Gwanje, request: Request, principal: Principal,
+          job: Callable[[Requests], T]) -> T:  # fmt: skip
+    with ctx.transaction() as session:
+        return job(Requests(session, ctx.settings, ctx.clock, principal, client_ip(request)))
+
+
+def _describe(ctx: Gwanje, request_id: int) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        row = session.get(AccessRequest, request_id)
+        if row is None:
+            raise NotFound("governance.error.request_not_found", request_id=request_id)
+        codes = dict(session.execute(select(Camera.id, Camera.code)).all())
+        grant = session.scalar(select(AccessGrant).where(AccessGrant.request_id == row.id))
+        grantees = [] if grant is None else _grantees(session, grant.id)
+        return {
+            "id": row.id, "state": row.state, "version": row.version, "handler": row.handler,
+            "department_id": row.department_id, "requester_kind": row.requester_kind,
+            "requester_org": row.requester_org, "requester_name": row.requester_name,
+            "kind": row.kind, "legal_basis": row.legal_basis, "purpose": row.purpose,
+            "letter_no": row.letter_no, "crime_type": row.crime_type,
+            "created_at": row.created_at.isoformat(), "created_by": row.created_by,
+            "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+            "decision_reason": row.decision_reason,
+            "followup_due_at": row.followup_due_at.isoformat() if row.followup_due_at else None,
+            "items": [{"camera_code": codes.get(i.camera_id), "camera_id": i.camera_id,
+                       "start_at": i.start_at.isoformat(), "end_at": i.end_at.isoformat()}
+                      for i in row.items],
+            "grant": None if grant is None else {
+                "id": grant.id, "state": grant.state, "valid_until": grant.valid_until.isoformat(),
+                "grantees": grantees, "recall_reason": grant.recall_reason,
+            },
+        }  # fmt: skip
+
+
+def _grantees(session: Session, grant_id: int) -> list[str]:
+    query = (
+        select(Person.username)
+        .join(AccessGrantPerson, AccessGrantPerson.person_id == Person.id)
+        .where(AccessGrantPerson.grant_id == grant_id)
+        .order_by(Person.username)
+    )
+    return list(session.scalars(query))
+
+
+def _may_see(principal: Principal, row: AccessRequest) -> bool:
+    if principal.can(P.REQUEST_APPROVE) or principal.can(P.LEDGER_READ):
+        return True
+    if principal.can(P.REQUEST_APPROVE_EMERGENCY):
+        scope = principal.scope_for(P.REQUEST_APPROVE_EMERGENCY)
+        if scope is None or row.handler == "center" or row.department_id in scope:
+            return True
+    return row.created_by is not None and row.created_by == principal.person_id
+
+
+@router.post("/api/requests")
+async def submit_request(request: Request, ctx: Ctx, principal: Requester) -> JSONResponse:
+    data = _request_input(await _body(request))
+    created = await run_in_threadpool(_work, ctx, request, principal, lambda r: r.submit(data).id)
+    return JSONResponse(await run_in_threadpool(_describe, ctx, created), status_code=201)
+
+
+@router.get("/api/requests")
+def list_requests(ctx: Ctx, principal: Anyone) -> JSONResponse:
+    with ctx.sessions() as session:
+        rows = session.scalars(select(AccessRequest).order_by(AccessRequest.id.desc()).limit(500))
+        ids = [r.id for r in rows if _may_see(principal, r)]
+    return JSONResponse({"requests": [_describe(ctx, i) for i in ids]})
+
+
+@router.get("/api/requests/{request_id}")
+def get_request(ctx: Ctx, principal: Anyone, request_id: int) -> JSONResponse:
+    with ctx.sessions() as session:
+        row = session.get(AccessRequest, request_id)
+        if row is None or not _may_see(principal, row):  # existence is not disclosed
+            raise NotFound("governance.error.request_not_found", request_id=request_id)
+    return JSONResponse(_describe(ctx, request_id))
+
+
+async def _decide(request: Request, ctx: Gwanje, principal: Principal, request_id: int,
+                  job: Callable[[Requests, dict[str, Any]], object]) -> JSONResponse:  # fmt: skip
+    data = await _body(request)
+    await run_in_threadpool(_work, ctx, request, principal, lambda r: job(r, data))
+    return JSONResponse(await run_in_threadpool(_describe, ctx, request_id))
+
+
+@router.post("/api/requests/{request_id}/approve")
+async def approve(request: Request, ctx: Ctx, principal: Approver, request_id: int) -> JSONResponse:
+    def job(r: Requests, d: dict[str, Any]) -> object:
+        days = d.get("valid_days")
+        days = days if isinstance(days, int) and not isinstance(days, bool) else None
+        return r.approve(request_id, _names(d), days, _version(d))
+
+    return await _decide(request, ctx, principal, request_id, job)
+
+
+@router.post("/api/requests/{request_id}/reject")
+async def reject(request: Request, ctx: Ctx, principal: Approver, request_id: int) -> JSONResponse:
+    def job(r: Requests, d: dict[str, Any]) -> object:
+        return r.reject(request_id, _text(d, "reason", ""), _version(d))
+
+    return await _decide(request, ctx, principal, request_id, job)
+
+
+@router.post("/api/requests/{request_id}/emergency-approve")
+async def approve_emergency(
+    request: Request, ctx: Ctx, principal: EmergencyApprover, request_id: int
+) -> JSONResponse:
+    def job(r: Requests, d: dict[str, Any]) -> object:
+        return r.approve_emergency(request_id, _names(d), version=_version(d))
+
+    return await _decide(request, ctx, principal, request_id, job)
+
+
+@router.post("/api/requests/{request_id}/confirm")
+async def confirm(request: Request, ctx: Ctx, principal: Approver, request_id: int) -> JSONResponse:
+    def job(r: Requests, d: dict[str, Any]) -> object:
+        return r.confirm_emergency(request_id, _version(d))
+
+    return await _decide(request, ctx, principal, request_id, job)
+
+
+@router.post("/api/requests/{request_id}/refuse")
+async def refuse(request: Request, ctx: Ctx, principal: Approver, request_id: int) -> JSONResponse:
+    def job(r: Requests, d: dict[str, Any]) -> object:
+        return r.refuse_emergency(request_id, _text(d, "reason", ""), _version(d))
+
+    return await _decide(request, ctx, principal, request_id, job)
