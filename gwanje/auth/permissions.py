@@ -114,8 +114,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEGAL_HOLD_MANAGE,
         }
     ),
-    Role.OPERATOR: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.PTZ_CONTROL}),
-    Role.POLICE_LIAISON: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.REQUEST_CREATE}),
+    # Playback needs the permission AND a grant naming the person for that camera and
+    # time range (ORD-30.2); only the people who view stored footage hold it at all.
+    Role.OPERATOR: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.PTZ_CONTROL}),
+    Role.POLICE_LIAISON: frozenset(
+        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.REQUEST_CREATE}
+    ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
     Role.AUDITOR: frozenset(
         {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ}

@@ -8,6 +8,8 @@ its start entry still says who watched which camera from when.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gwanje.audit.events import AuditEvent
 
 
@@ -50,3 +52,26 @@ class WallLayoutDeleted(AuditEvent):
     event_type = "console.layout_deleted"
     description = "영상 배치 삭제 / wall layout deleted"
     name: str
+
+
+class PlaybackStarted(AuditEvent):
+    """Stored video was served for replay (ORD-30.2) under a grant: `range_start` ..
+    `range_end` is what was asked, `served_from` where the served video begins."""
+
+    event_type = "video.playback"
+    description = "저장 영상 재생 / stored video played back"
+    code: str
+    stream: str
+    grant_id: int
+    request_id: int
+    served_from: datetime | None
+
+
+class PlaybackRefused(AuditEvent):
+    """Replay of stored video was refused: no active grant names this person for that
+    camera and time range (ORD-30.2)."""
+
+    event_type = "video.playback_refused"
+    description = "저장 영상 재생 거부 (승인 없음) / playback refused (no grant)"
+    code: str
+    stream: str

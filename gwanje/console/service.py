@@ -49,8 +49,10 @@ class Refused(Forbidden):
     """A camera the principal may not watch; `event` is its audit entry, written by
     `console_transaction` after the refused transaction rolled back."""
 
-    def __init__(self, event: AuditEvent, camera: str) -> None:
-        super().__init__("console.error.camera_not_allowed", camera=camera)
+    def __init__(
+        self, event: AuditEvent, camera: str, key: str = "console.error.camera_not_allowed"
+    ) -> None:
+        super().__init__(key, camera=camera)
         self.event = event
 
 

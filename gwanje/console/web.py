@@ -27,29 +27,31 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, WebSocketException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from starlette import status
 from starlette.concurrency import run_in_threadpool
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
-from gwanje.console import service
+from gwanje.console import playback, service
 from gwanje.console.models import GRIDS
 from gwanje.console.service import LayoutInput, WallCamera, console_transaction
 from gwanje.context import Gwanje
-from gwanje.errors import GwanjeError, InvalidInput
+from gwanje.errors import GwanjeError, InvalidInput, NotFound
 from gwanje.i18n import catalog
 from gwanje.media.live.client import LiveUnavailable, open_live
 from gwanje.media.live.mse import MseMuxer
 from gwanje.media.live.paths import live_dir
 from gwanje.media.live.wire import StreamInit, WireError
+from gwanje.media.playback import open_playback
 from gwanje.web.deps import Ctx
 from gwanje.web.render import language_of, render_with
 from gwanje.web.security import client_ip, requires, requires_ws
 
 router = APIRouter()
 LiveViewer = Annotated[Principal, requires(P.VIDEO_LIVE)]
+Replayer = Annotated[Principal, requires(P.VIDEO_PLAYBACK)]
 LiveSocket = Annotated[Principal, requires_ws(P.VIDEO_LIVE)]
 TEMPLATES = Jinja2Templates(
     directory=[Path(__file__).parent / "templates", Path(__file__).parents[1] / "web" / "templates"]
@@ -57,6 +59,7 @@ TEMPLATES = Jinja2Templates(
 RETRY_SECONDS = 2.0  # how often an unavailable stream is tried again while the tile is open
 
 
+_PLAYBACK_STRINGS = ("console.playback.", "console.error.")
 _JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.")
 
 
@@ -222,3 +225,70 @@ class _Relay:
 
     async def _send_json(self, message: dict[str, object]) -> None:
         await self.websocket.send_text(json.dumps(message))
+
+
+# ---- playback (ORD-30.2: only under a grant) ------------------------------------------------
+
+
+def _when(value: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        detail = f"{name}: not ISO 8601"
+        raise InvalidInput("console.error.range_invalid", detail=detail) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("console.error.range_invalid", detail=f"{name}: needs an offset")
+    return parsed
+
+
+def _stream_name(stream: str) -> str:
+    if stream not in service.STREAMS:
+        raise InvalidInput("console.error.stream_unknown", stream=stream)
+    return stream
+
+
+@router.get("/playback")
+def playback_page(request: Request, ctx: Ctx, principal: Replayer) -> Response:
+    lang = language_of(request)
+    strings = {k: v for k, v in catalog(lang).items() if k.startswith(_PLAYBACK_STRINGS)}
+    with ctx.sessions() as session:
+        cameras = [c for c in service.wall_cameras(session, principal)]
+    return render_with(TEMPLATES, request, "console/playback.html", 200, strings=strings,
+                       cameras=cameras)  # fmt: skip
+
+
+@router.get("/api/playback/{camera_id}/timeline")
+def playback_timeline(
+    ctx: Ctx, principal: Replayer, camera_id: int, start: str, end: str, stream: str = "main"
+) -> JSONResponse:
+    with ctx.sessions() as session:
+        first, last = _when(start, "start"), _when(end, "end")
+        data = playback.timeline(
+            session, principal, camera_id, _stream_name(stream), first, last, ctx.clock.now()
+        )
+    return JSONResponse(data)
+
+
+@router.get("/api/playback/{camera_id}/{stream}/video")
+def playback_video(
+    request: Request, ctx: Ctx, principal: Replayer, camera_id: int, stream: str, start: str,
+    end: str,
+) -> Response:  # fmt: skip
+    """Stored video as one fMP4 stream for MSE. Header `X-Gwanje-Origin`: the wall time of
+    media time 0 (the GOP that contains `start`, or the first after it)."""
+    first, last = _when(start, "start"), _when(end, "end")
+    ip = client_ip(request)
+    with console_transaction(ctx) as session:
+        grant = playback.authorize_playback(
+            session, ctx.clock, principal, camera_id, _stream_name(stream), first, last, ip
+        )
+        refs = playback.segments_for(session, camera_id, stream, first, last)
+    opened = open_playback(refs, grant.clip_start, grant.clip_end, want_start=first)
+    with ctx.transaction() as session:
+        playback.playback_started(session, ctx.clock, principal, grant, stream, first, last,
+                                  opened.origin if opened else None, ip)  # fmt: skip
+    if opened is None:
+        raise NotFound("console.error.no_video")
+    headers = {"X-Gwanje-Origin": opened.origin.isoformat(), "X-Gwanje-Codec": opened.codec,
+               "X-Gwanje-Grant": str(grant.grant_id), "Cache-Control": "no-store"}  # fmt: skip
+    return StreamingResponse(opened.chunks, media_type="video/mp4", headers=headers)
