@@ -114,11 +114,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEGAL_HOLD_MANAGE,
         }
     ),
-    # Playback needs the permission AND a grant naming the person for that camera and
-    # time range (ORD-30.2); only the people who view stored footage hold it at all.
-    Role.OPERATOR: frozenset({P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.PTZ_CONTROL}),
+    # Playback and export need the permission AND a grant naming the person for that
+    # camera and time range (ORD-30.2); only people who handle stored footage hold them.
+    Role.OPERATOR: frozenset(
+        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.PTZ_CONTROL}
+    ),
     Role.POLICE_LIAISON: frozenset(
-        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.REQUEST_CREATE}
+        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.REQUEST_CREATE}
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
     Role.AUDITOR: frozenset(

@@ -13,6 +13,7 @@ from gwanje.cli.demo import demo
 from gwanje.cli.docs import app as docs_app
 from gwanje.db import migrate
 from gwanje.db.engine import make_engine
+from gwanje.governance.cli import app as export_app
 from gwanje.media.camsim.cli import camsim
 from gwanje.media.cli import check_command, record, recordings
 from gwanje.people.cli import app as people_app
@@ -61,6 +62,7 @@ app.add_typer(people_app, name="people")
 app.add_typer(registry_app, name="cameras")
 app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
+app.add_typer(export_app, name="export")
 app.command("demo")(demo)
 app.command("camsim")(camsim)
 app.command("record")(record)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,8 +33,7 @@ from gwanje.governance.kinds import GrantState
 from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequestItem
 from gwanje.governance.requests import active_grant
 from gwanje.media.kinds import SegmentState
-from gwanje.media.models import Gap, Segment, StorageDir
-from gwanje.media.playback import SegmentRef
+from gwanje.media.models import Gap, Segment
 from gwanje.registry.models import Camera
 from gwanje.retention.models import LegalHold
 
@@ -149,20 +147,6 @@ def authorize_playback(
     )  # fmt: skip
     assert item is not None  # active_grant found it
     return PlaybackGrant(camera, grant.id, grant.request_id, item.start_at, item.end_at)
-
-
-def segments_for(
-    session: Session, camera_id: int, stream: str, start: datetime, end: datetime
-) -> list[SegmentRef]:
-    rows = session.execute(
-        select(Segment.path, Segment.start_at, Segment.end_at, StorageDir.path)
-        .join(StorageDir, StorageDir.id == Segment.storage_dir_id)
-        .where(Segment.camera_id == camera_id, Segment.stream == stream,
-               Segment.state == SegmentState.COMMITTED, Segment.end_at > start,
-               Segment.start_at < end)
-        .order_by(Segment.start_at)
-    ).all()  # fmt: skip
-    return [SegmentRef(Path(base) / rel, s, e) for rel, s, e, base in rows]
 
 
 def playback_started(

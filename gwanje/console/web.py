@@ -44,7 +44,7 @@ from gwanje.media.live.client import LiveUnavailable, open_live
 from gwanje.media.live.mse import MseMuxer
 from gwanje.media.live.paths import live_dir
 from gwanje.media.live.wire import StreamInit, WireError
-from gwanje.media.playback import open_playback
+from gwanje.media.playback import open_playback, segments_for
 from gwanje.web.deps import Ctx
 from gwanje.web.render import language_of, render_with
 from gwanje.web.security import client_ip, requires, requires_ws
@@ -282,7 +282,7 @@ def playback_video(
         grant = playback.authorize_playback(
             session, ctx.clock, principal, camera_id, _stream_name(stream), first, last, ip
         )
-        refs = playback.segments_for(session, camera_id, stream, first, last)
+        refs = segments_for(session, camera_id, stream, first, last)
     opened = open_playback(refs, grant.clip_start, grant.clip_end, want_start=first)
     with ctx.transaction() as session:
         playback.playback_started(session, ctx.clock, principal, grant, stream, first, last,

@@ -83,3 +83,38 @@ class AccessGrantRecalled(AuditEvent):
     grant_id: int
     reason: str
     released_hold_ids: list[int]
+    recalled_export_ids: list[int]  # evidence packages deleted (their downloads die)
+
+
+class EvidenceExported(AuditEvent):
+    """An evidence package was made under a grant (ORD-33: a provided copy): its
+    SHA-256, whether it is encrypted, until when the recipient may keep it, and the key
+    that signed its manifest."""
+
+    event_type = "evidence.exported"
+    description = "증거 영상 반출 / evidence exported"
+    export_id: int
+    request_id: int
+    grant_id: int
+    package_sha256: str
+    encrypted: bool
+    expires_at: datetime
+    key_id: str
+
+
+class EvidenceDownloaded(AuditEvent):
+    """An evidence package was downloaded by its exporter or a person the grant names."""
+
+    event_type = "evidence.downloaded"
+    description = "증거 영상 내려받기 / evidence downloaded"
+    export_id: int
+    package_sha256: str
+
+
+class ExportRefused(AuditEvent):
+    """An export was refused: no active grant names the person for that camera and the
+    whole range (ORD-30.2)."""
+
+    event_type = "evidence.export_refused"
+    description = "증거 영상 반출 거부 / export refused"
+    reason: str

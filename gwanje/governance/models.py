@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gwanje.db.base import Base, UTCDateTime
@@ -104,3 +112,28 @@ class AccessGrantPerson(Base):
     __tablename__ = "access_grant_people"
     grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+
+
+class EvidenceExport(Base):
+    """An evidence package made under a grant (ORD-33: a provided copy). Recalling the
+    grant deletes the package file (the download dies) and marks the row recalled."""
+
+    __tablename__ = "evidence_exports"
+    __table_args__ = (
+        CheckConstraint("state IN ('ready', 'recalled')", name="state_known"),
+        CheckConstraint("range_end > range_start", name="ends_after_start"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    stream: Mapped[str] = mapped_column(String(8))
+    range_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    range_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    package: Mapped[str] = mapped_column(String(256))  # file name under <data>/exports
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="ready")

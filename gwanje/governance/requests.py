@@ -368,8 +368,11 @@ class Requests:
         grant.state, grant.recalled_at, grant.recall_reason = (
             GrantState.RECALLED, self.clock.now(), reason)  # fmt: skip
         released = self._release_holds(request, reason)
+        from gwanje.governance.exports import recall_exports  # exports use active_grant
+
+        exports = recall_exports(self.session, self.settings, grant.id)
         self._audit(request, events.AccessGrantRecalled, grant_id=grant.id, reason=reason,
-                    released_hold_ids=released)  # fmt: skip
+                    released_hold_ids=released, recalled_export_ids=exports)  # fmt: skip
 
     def _release_holds(self, request: AccessRequest, reason: str) -> list[int]:
         retention = self._retention()

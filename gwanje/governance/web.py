@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,9 @@ from starlette.concurrency import run_in_threadpool
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
 from gwanje.context import Gwanje
-from gwanje.errors import InvalidInput, NotFound
+from gwanje.errors import Forbidden, InvalidInput, NotFound
+from gwanje.governance import exports
+from gwanje.governance.exports import ExportInput
 from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequest
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Person
@@ -226,3 +228,48 @@ async def refuse(request: Request, ctx: Ctx, principal: Approver, request_id: in
         return r.refuse_emergency(request_id, _text(d, "reason", ""), _version(d))
 
     return await _decide(request, ctx, principal, request_id, job)
+
+
+# ---- evidence export ---------------------------------------------------------------------
+
+Exporter = Annotated[Principal, requires(P.VIDEO_EXPORT)]
+
+
+@router.post("/api/exports")
+async def create_export(request: Request, ctx: Ctx, principal: Exporter) -> JSONResponse:
+    data = await _body(request)
+    camera_id, keep = data.get("camera_id"), data.get("keep_days", 30)
+    password = data.get("password")
+    if not isinstance(camera_id, int) or not isinstance(keep, int):
+        raise InvalidInput("governance.error.export_invalid", detail="camera_id, keep_days")
+    wanted = ExportInput(
+        camera_id, _text(data, "stream", "main"), _time(data.get("start"), "start"),
+        _time(data.get("end"), "end"), keep, password if isinstance(password, str) else None,
+    )  # fmt: skip
+
+    def make() -> dict[str, Any] | None:
+        with ctx.transaction() as session:
+            row = exports.create_export(
+                session, ctx.settings, ctx.clock, principal, wanted, client_ip(request)
+            )
+            if row is None:
+                return None
+            return {"id": row.id, "package": row.package, "sha256": row.package_sha256,
+                    "encrypted": row.encrypted, "expires_at": row.expires_at.isoformat(),
+                    "download": f"/api/exports/{row.id}/download"}  # fmt: skip
+
+    made = await run_in_threadpool(make)
+    if made is None:  # the refusal is in the ledger already (its transaction committed)
+        raise Forbidden("governance.error.export_no_grant")
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/api/exports/{export_id}/download")
+def download_export(
+    request: Request, ctx: Ctx, principal: Exporter, export_id: int
+) -> FileResponse:
+    with ctx.transaction() as session:
+        path = exports.download_path(
+            session, ctx.settings, ctx.clock, principal, export_id, client_ip(request)
+        )
+    return FileResponse(path, media_type="application/zip", filename=path.name)

@@ -30,6 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gwanje.media.kinds import SegmentState
+from gwanje.media.models import Segment, StorageDir
+
 log = logging.getLogger(__name__)
 
 
@@ -240,3 +246,17 @@ def open_playback(
                 yield from _render(piece, origin)
 
     return Playback(origin, first.layout.codec, chunks())
+
+
+def segments_for(
+    session: Session, camera_id: int, stream: str, start: datetime, end: datetime
+) -> list[SegmentRef]:
+    rows = session.execute(
+        select(Segment.path, Segment.start_at, Segment.end_at, StorageDir.path)
+        .join(StorageDir, StorageDir.id == Segment.storage_dir_id)
+        .where(Segment.camera_id == camera_id, Segment.stream == stream,
+               Segment.state == SegmentState.COMMITTED, Segment.end_at > start,
+               Segment.start_at < end)
+        .order_by(Segment.start_at)
+    ).all()  # fmt: skip
+    return [SegmentRef(Path(base) / rel, s, e) for rel, s, e, base in rows]

@@ -10,74 +10,17 @@ from __future__ import annotations
 
 import io
 import json
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import av
 import pytest
-from registry.helpers import audit_rows, departments, make_camera
-from retention.retention_kit import person
-from sqlalchemy import select
+from playback_kit import grant
+from registry.helpers import audit_rows
 from webclient import client_as, principal_for
 
 from gwanje.auth.permissions import Role
-from gwanje.context import Gwanje
-from gwanje.governance.requests import ItemInput, RequestInput, Requests
-from gwanje.media.camsim.harness import CamsimHandle
-from gwanje.media.models import Segment
-from gwanje.media.recorder.supervisor import Recorder
-from gwanje.registry.models import CameraStatus
-from gwanje.settings import Mode, Settings
 from gwanje.web.app import create_app
-
-
-@pytest.fixture
-def recorded(tmp_path: Path, camsim: CamsimHandle) -> Iterator[dict[str, Any]]:
-    """A center that recorded one simulated camera for ~9 s in 2 s segments."""
-    settings = Settings(
-        mode=Mode.TEST, data_dir=tmp_path / "data",
-        recording={"segment_seconds": 2.0, "min_free_bytes": 0, "live": False},
-    )  # fmt: skip
-    ctx = Gwanje.open(settings)
-    camera = make_camera(ctx, "PB-1", departments(ctx)["SAFETY"], CameraStatus.LINKED,
-                         main_stream_url=camsim.url(1, "main"))  # fmt: skip
-    recorder = Recorder(ctx)
-    recorder.start()
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _segments(ctx) < 4:
-            time.sleep(0.2)
-    finally:
-        recorder.stop()
-    with ctx.sessions() as session:
-        rows = session.execute(select(Segment.start_at, Segment.end_at)
-                               .order_by(Segment.start_at)).all()  # fmt: skip
-    people = {name: person(ctx, name) for name in ("kang", "yoon", "choi")}
-    yield {"ctx": ctx, "camera": camera, "start": rows[0][0], "end": rows[-1][1], **people}
-    ctx.close()
-
-
-def _segments(ctx: Gwanje) -> int:
-    with ctx.sessions() as session:
-        return len(session.scalars(select(Segment.id)).all())
-
-
-def _grant(rec: dict[str, Any], start: datetime, end: datetime, grantee: str) -> None:
-    ctx = rec["ctx"]
-    police = principal_for(Role.POLICE_LIAISON, person_id=rec["kang"], username="kang")
-    approver = principal_for(Role.APPROVER, person_id=rec["yoon"], username="yoon")
-    data = RequestInput(
-        requester_kind="police", requester_org="여수경찰서", requester_name="강경찰",
-        kind="view", legal_basis="investigation", purpose="뺑소니 차량 확인",
-        letter_no="교통-9", crime_type="뺑소니", items=(ItemInput("PB-1", start, end),),
-    )  # fmt: skip
-    with ctx.transaction() as session:
-        request_id = Requests(session, ctx.settings, ctx.clock, police).submit(data).id
-    with ctx.transaction() as session:
-        Requests(session, ctx.settings, ctx.clock, approver).approve(request_id, [grantee])
 
 
 def _q(value: datetime) -> str:
@@ -107,7 +50,7 @@ def test_playback_is_refused_without_a_grant_and_served_clipped_with_one(
     assert audit_rows(ctx, "video.playback_refused")[-1].camera_ids == str(camera)
     # A grant for the middle of the recording, naming the operator.
     g_start, g_end = start + timedelta(seconds=2), end - timedelta(seconds=2)
-    _grant(recorded, g_start, g_end, "choi")
+    grant(recorded, g_start, g_end, "choi")
     assert operator.get(url).status_code == 403  # asks beyond the grant: still refused
     inside = f"/api/playback/{camera}/main/video?start={_q(g_start)}&end={_q(g_end)}"
     served = operator.get(inside)
@@ -135,7 +78,7 @@ def test_a_seek_starts_at_the_gop_holding_the_asked_time_and_the_timeline_shows_
 ) -> None:
     ctx, camera = recorded["ctx"], recorded["camera"]
     start, end = recorded["start"], recorded["end"]
-    _grant(recorded, start, end, "choi")
+    grant(recorded, start, end, "choi")
     web = create_app(ctx)
     operator = client_as(web, principal_for(Role.OPERATOR, person_id=recorded["choi"],
                                             username="choi"))  # fmt: skip
