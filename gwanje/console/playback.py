@@ -8,7 +8,7 @@ Invariants:
 - a refusal says why and how to get a grant (an access request), and is audited
   (`video.playback_refused`) in its own transaction; every replay is audited before the
   first byte (`video.playback`, with the grant and request it used);
-- the timeline (recorded spans, gaps with causes, holds, my grants) shows no video and
+- the timeline (recorded spans, gaps with causes, holds, events, my grants) shows no video and
   needs `video.playback` over the camera's department (so the operator sees what exists
   and what to ask for).
 """
@@ -33,7 +33,7 @@ from gwanje.governance.kinds import GrantState
 from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequestItem
 from gwanje.governance.requests import active_grant
 from gwanje.media.kinds import SegmentState
-from gwanje.media.models import Gap, Segment
+from gwanje.media.models import CameraHealthEvent, Gap, Segment
 from gwanje.registry.models import Camera
 from gwanje.retention.models import LegalHold
 
@@ -98,8 +98,18 @@ def timeline(
                AccessGrant.state == GrantState.ACTIVE, AccessGrant.valid_until > now,
                AccessRequestItem.camera_id == camera.id)
     ).all()  # fmt: skip
+    health = session.scalars(
+        select(CameraHealthEvent).where(
+            CameraHealthEvent.camera_id == camera.id, CameraHealthEvent.stream == stream,
+            CameraHealthEvent.at >= start, CameraHealthEvent.at < end,
+        ).order_by(CameraHealthEvent.at).limit(1000)
+    ).all()  # fmt: skip
     return {
         "camera": {"id": camera.id, "code": camera.code, "name": camera.name},
+        # Camera health changes (online, offline, video loss, no keyframes); incidents
+        # and analytics events join them when those exist (issue 6).
+        "events": [{"at": h.at.isoformat(), "kind": "health", "state": h.state,
+                    "detail": h.detail} for h in health],
         "stream": stream, "start": start.isoformat(), "end": end.isoformat(),
         "recorded": _merge([(s.start_at, s.end_at) for s in segments]),
         "gaps": [{"start": g.start_at.isoformat(),

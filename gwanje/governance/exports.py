@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from gwanje.governance.models import (
 from gwanje.governance.requests import active_grant
 from gwanje.media.evidence import VideoFile, build_package
 from gwanje.media.playback import open_playback, segments_for
+from gwanje.media.watermark import watermark_mp4
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
 from gwanje.settings import Settings
@@ -55,6 +57,7 @@ class ExportInput:
     end: datetime
     keep_days: int = 30  # when the recipient must destroy the copy (recorded, ORD-31.2)
     password: str | None = None  # encrypt the package; the password travels separately
+    watermark: bool = False  # burn who/what/when into the picture (re-encodes; says so)
 
 
 def export_dir(settings: Settings) -> Path:
@@ -120,11 +123,18 @@ def create_export(
         "grant": {"id": grant.id, "valid_until": grant.valid_until.isoformat()},
         "masking": "none (the recording as made; masking re-encodes and is not applied)",
     }  # fmt: skip
-    entry = {"camera_code": camera.code, "camera_name": camera.name, "stream": data.stream,
-             "requested": {"start": data.start.isoformat(), "end": data.end.isoformat()},
-             "served_from": opened.origin.isoformat()}  # fmt: skip
-    video = VideoFile(f"video/{camera.code}_{opened.origin:%Y%m%dT%H%M%S}.mp4", opened.chunks,
-                      entry)  # fmt: skip
+    entry: dict[str, object] = {
+        "camera_code": camera.code, "camera_name": camera.name, "stream": data.stream,
+        "requested": {"start": data.start.isoformat(), "end": data.end.isoformat()},
+        "served_from": opened.origin.isoformat(),
+    }  # fmt: skip
+    chunks: Iterable[bytes] = opened.chunks
+    if data.watermark:
+        text = (f"GWANJE EVIDENCE REQ-{request.id} GRANT-{grant.id} {principal.username} "
+                f"{now:%Y-%m-%d %H:%M}Z")  # fmt: skip
+        chunks = watermark_mp4(chunks, text)
+        entry |= {"re_encoded": True, "watermark": text}
+    video = VideoFile(f"video/{camera.code}_{opened.origin:%Y%m%dT%H%M%S}.mp4", chunks, entry)
     key = load_or_create(settings.data_dir)
     digest = build_package(export_dir(settings) / name, manifest, [video], key, data.password)
     row = EvidenceExport(

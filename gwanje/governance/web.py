@@ -245,6 +245,7 @@ async def create_export(request: Request, ctx: Ctx, principal: Exporter) -> JSON
     wanted = ExportInput(
         camera_id, _text(data, "stream", "main"), _time(data.get("start"), "start"),
         _time(data.get("end"), "end"), keep, password if isinstance(password, str) else None,
+        watermark=data.get("watermark") is True,
     )  # fmt: skip
 
     def make() -> dict[str, Any] | None:

@@ -78,8 +78,8 @@ def build_package(
                     out.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
-            items.append({**video.entry, "file": video.name, "sha256": digest.hexdigest(),
-                          "bytes": size, "re_encoded": False})  # fmt: skip
+            items.append({"re_encoded": False, **video.entry, "file": video.name,
+                          "sha256": digest.hexdigest(), "bytes": size})  # fmt: skip
         body = canonical({**manifest, "format": FORMAT, "key_id": key.key_id, "items": items})
         archive.writestr(MANIFEST, body)
         archive.writestr(SIGNATURE, key.sign(_signed_message(body)))

@@ -57,12 +57,15 @@ def recorded_server(
     recorder = Recorder(ctx)
     recorder.start()
     with ctx.sessions() as session:
-        granted, other = session.scalars(
+        granted, other, third = session.scalars(
             select(Camera).where(Camera.status == "linked").order_by(Camera.id)
-        ).all()[:2]
+        ).all()[:3]
     try:
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and _segments(ctx, granted.id) < 5:
+        while (
+            time.monotonic() < deadline
+            and min(_segments(ctx, granted.id), _segments(ctx, third.id)) < 5
+        ):
             time.sleep(0.3)
     finally:
         recorder.stop()
@@ -75,8 +78,10 @@ def recorded_server(
     start, end = spans[0][0], spans[-1][1]
     assert end is not None
     _grant_operator(ctx, granted.code, start, end)
+    _grant_operator(ctx, third.code, start, end)
     server.start()
-    yield {"server": server, "granted": granted, "other": other, "start": start, "end": end}
+    yield {"server": server, "granted": granted, "other": other, "third": third,
+           "start": start, "end": end}  # fmt: skip
     server.stop()
     sim.stop()
     ctx.close()
@@ -107,10 +112,11 @@ def _grant_operator(ctx: Gwanje, code: str, start: datetime, end: datetime) -> N
         Requests(session, ctx.settings, ctx.clock, as_approver).approve(request_id, ["operator"])
 
 
-def _open(page: Any, rec: dict[str, Any], camera: Camera) -> None:
+def _open(page: Any, rec: dict[str, Any], *cameras: Camera) -> None:
     server = rec["server"]
     login(page, server, "operator")
-    q = (f"camera={camera.id}&start={quote(rec['start'].isoformat())}"
+    ids = ",".join(str(c.id) for c in cameras)
+    q = (f"camera={ids}&start={quote(rec['start'].isoformat())}"
          f"&end={quote(rec['end'].isoformat())}")  # fmt: skip
     page.goto(f"{server.url}/playback?{q}")
     page.get_by_test_id("pb-show").click()
@@ -155,5 +161,30 @@ def test_granted_playback_plays_and_a_timeline_click_seeks_there(
         page.get_attribute("[data-testid=pb-video]", "data-wall").replace("Z", "+00:00")
     )
     assert rec["start"] - timedelta(seconds=1) <= wall <= rec["end"] + timedelta(seconds=1)
+
+
+def test_two_cameras_play_in_step_and_one_without_a_grant_says_why(
+    page: Any, recorded_server: dict[str, Any]
+) -> None:
+    rec = recorded_server
+    _open(page, rec, rec["granted"], rec["third"], rec["other"])
+    page.wait_for_selector("[data-testid=pb-grant-1]")
+    page.get_by_test_id("pb-play").click()
+    both = (
+        "['pb-video', 'pb-video-1'].every((id) => {"
+        " const v = document.querySelector(`[data-testid=${id}]`);"
+        " return v && v.dataset.state === 'playing' && v.currentTime > 1; })"
+    )
+    page.wait_for_function(both)
+    page.wait_for_timeout(1000)
+    walls = page.evaluate(
+        "['pb-video', 'pb-video-1'].map((id) =>"
+        " document.querySelector(`[data-testid=${id}]`).dataset.wall)"
+    )
+    first, second = (datetime.fromisoformat(w.replace("Z", "+00:00")) for w in walls)
+    assert abs((first - second).total_seconds()) < 0.5  # in step: the same wall time
+    refusal = page.get_by_test_id("pb-message-2")
+    refusal.wait_for(state="visible")
+    assert "열람 요청" in refusal.inner_text()
     if os.environ.get("GWANJE_UPDATE_SCREENSHOTS"):  # the README's picture, on request
         page.screenshot(path=str(Path(__file__).parents[2] / "docs" / "img" / "playback.png"))

@@ -169,3 +169,15 @@ def test_layouts_load_and_privacy_masks_cover_the_tile(page: Any, wall_server: L
     # The registry's mask (ORD-26.1) is drawn over the live picture of that camera.
     assert tile.locator("svg[data-testid=privacy-masks] polygon").count() >= 1
     _wait_playing(page, range(4, 5))
+
+
+def test_the_map_leads_to_the_camera_and_its_live_view(page: Any, wall_server: LiveServer) -> None:
+    codes = _open_wall(page, wall_server)
+    page.goto(f"{wall_server.url}/cameras/map")
+    page.get_by_test_id(f"map-camera-{codes[1]}").click()  # the map opens the camera …
+    page.get_by_test_id("camera-live").click()  # … and its page opens it on the wall
+    page.wait_for_selector(f".tile[data-camera='{codes[1]}'] video")
+    tile = page.locator(f".tile[data-camera='{codes[1]}']").get_attribute("data-testid")
+    _wait_playing(
+        page, range(int(str(tile).removeprefix("tile-")), int(str(tile).removeprefix("tile-")) + 1)
+    )

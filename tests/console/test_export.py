@@ -138,3 +138,37 @@ def test_downloads_are_for_the_people_concerned_and_die_on_recall(
     assert _client(rec, "choi").get(made["download"]).status_code == 403
     recalled = json.loads(audit_rows(ctx, "access_grant.recalled")[-1].details)
     assert recalled["recalled_export_ids"] == [made["id"]]
+
+
+def test_a_watermarked_export_says_it_was_re_encoded_and_carries_the_mark(
+    recorded: dict[str, Any], tmp_path: Path
+) -> None:
+    rec = recorded
+    grant(rec, rec["start"], rec["end"], "choi")
+    operator = _client(rec, "choi")
+    made = operator.post("/api/exports", json=_body(rec, watermark=True))
+    assert made.status_code == 201, made.text
+    package = tmp_path / "marked.zip"
+    package.write_bytes(operator.get(made.json()["download"]).content)
+    assert _verify(package).exit_code == 0
+    with zipfile.ZipFile(package) as archive:
+        (item,) = json.loads(archive.read("manifest.json"))["items"]
+        video = archive.read(item["file"])
+    assert item["re_encoded"] is True
+    assert item["watermark"].startswith("GWANJE EVIDENCE REQ-")
+    assert "choi" in item["watermark"]
+    with av.open(io.BytesIO(video), format="mp4") as container:
+        assert [s.type for s in container.streams] == ["video"]
+        frames = list(container.decode(video=0))
+    assert len(frames) > 25
+    # The mark is burned in: the text's pixels are the watermark's white on every frame.
+    from gwanje.media.font import render_text
+
+    mask = render_text(item["watermark"], max(1, frames[0].height // 240))
+    for frame in (frames[0], frames[-1]):
+        luma = frame.to_ndarray(format="yuv420p")[: frame.height]
+        top = left = 2 * max(1, frames[0].height // 240)
+        region = luma[top : top + mask.shape[0], left : left + mask.shape[1]][
+            mask[: luma.shape[0] - top, : luma.shape[1] - left]
+        ]
+        assert region.mean() > 200  # encoded, so not exactly 235, but unmistakably light

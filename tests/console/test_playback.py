@@ -97,6 +97,7 @@ def test_a_seek_starts_at_the_gop_holding_the_asked_time_and_the_timeline_shows_
     assert datetime.fromisoformat(span["start"]) == start
     assert datetime.fromisoformat(span["end"]) == end
     assert [g["id"] for g in timeline["grants"]]
+    assert "online" in [e["state"] for e in timeline["events"]]  # the camera came up
     assert timeline["holds"][0]["ground"] == "investigation_material"
 
 

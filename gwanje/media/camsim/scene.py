@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gwanje.media.camsim.font import GLYPH_H, render_text
 from gwanje.media.camsim.profile import Profile
+from gwanje.media.font import GLYPH_H, render_text
 
 U8 = npt.NDArray[np.uint8]
 _INK = 235

@@ -333,6 +333,9 @@ async function start() {
   byId = new Map(cameras.map((c) => [c.id, c]));
   renderTree();
   restore();
+  // /wall?camera=ID (from the map or a camera's page): show it on the selected tile.
+  const asked = Number(new URLSearchParams(location.search).get("camera"));
+  if (asked && byId.has(asked) && !tiles.includes(asked)) place(asked, selected);
   await loadLayouts();
 }
 

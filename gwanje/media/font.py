@@ -1,4 +1,4 @@
-"""A 5x7 bitmap font for burning labels into generated clips.
+"""A 5x7 bitmap font for burning labels into video: the simulator's clips, evidence watermarks.
 
 Owns: the glyph table and `render_text`, which turns a string into a boolean mask.
 Invariant: every glyph is exactly 7 rows of 5 columns; unknown characters render as
