@@ -9,6 +9,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.audit.web import router as audit_router
     from gwanje.auth.web import router as auth_router
     from gwanje.console.web import router as console_router
+    from gwanje.governance.pages import router as request_pages
     from gwanje.governance.web import router as governance_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
@@ -23,5 +24,6 @@ def all_routers() -> list[APIRouter]:
         retention_router,
         console_router,
         governance_router,
+        request_pages,
         audit_router,
     ]
