@@ -121,8 +121,12 @@ def _health(session: Session, camera_ids: list[int]) -> dict[int, tuple[str, dat
     return {row.camera_id: (row.state, row.at) for row in rows}
 
 
-def wall_cameras(session: Session, principal: Principal) -> list[WallCamera]:
-    """The cameras this principal may watch live, by district then code."""
+def wall_cameras(
+    session: Session, principal: Principal, sub_recorded: bool = False
+) -> list[WallCamera]:
+    """The cameras this principal may watch live, by district then code. `sub_recorded`:
+    the recorder pulls sub streams (`recording.streams`), so small tiles can use them;
+    otherwise every tile plays the main stream (the only one pulled)."""
     if not principal.can(Permission.VIDEO_LIVE):
         return []
     query = select(Camera).where(Camera.status == CameraStatus.LINKED)
@@ -132,15 +136,17 @@ def wall_cameras(session: Session, principal: Principal) -> list[WallCamera]:
     cameras = [c for c in session.scalars(query.order_by(Camera.district, Camera.code))
                if _visible(principal, c)]  # fmt: skip
     health = _health(session, [c.id for c in cameras])
-    return [_wall_camera(c, health.get(c.id)) for c in cameras]
+    return [_wall_camera(c, health.get(c.id), sub_recorded) for c in cameras]
 
 
-def _wall_camera(camera: Camera, health: tuple[str, datetime] | None) -> WallCamera:
+def _wall_camera(
+    camera: Camera, health: tuple[str, datetime] | None, sub_recorded: bool = False
+) -> WallCamera:
     return WallCamera(
         camera.id, camera.code, camera.name, camera.district, camera.address,
         camera.department.name_ko, camera.department.name_en,
         tuple(p.value for p in camera.purposes), camera.latitude, camera.longitude,
-        camera.privacy_masks, bool(camera.sub_stream_url),
+        camera.privacy_masks, sub_recorded and bool(camera.sub_stream_url),
         health[0] if health else "unknown", health[1] if health else None,
     )  # fmt: skip
 

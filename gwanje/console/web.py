@@ -72,8 +72,9 @@ def wall_page(request: Request, ctx: Ctx, principal: LiveViewer) -> Response:
 
 @router.get("/api/wall/cameras")
 def wall_cameras(ctx: Ctx, principal: LiveViewer) -> JSONResponse:
+    sub_recorded = "sub" in ctx.settings.recording.streams
     with ctx.sessions() as session:
-        cameras = service.wall_cameras(session, principal)
+        cameras = service.wall_cameras(session, principal, sub_recorded)
     return JSONResponse({"cameras": [c.as_json() for c in cameras]})
 
 

@@ -280,3 +280,20 @@ def test_a_body_that_is_not_json_gets_a_clear_error(
         "/api/wall/layouts", content=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
+
+
+def test_tiles_use_sub_streams_only_when_the_recorder_pulls_them(
+    ctx: Gwanje, city: dict[str, int]
+) -> None:
+    make_camera(ctx, "YS-SUB", departments(ctx)["SAFETY"], CameraStatus.LINKED,
+                sub_stream_url="rtsp://127.0.0.1:8554/cam9/sub")  # fmt: skip
+    operator = _operator(ctx, "subs")
+
+    def has_sub() -> bool:
+        cameras = client_as(create_app(ctx), operator).get("/api/wall/cameras").json()  # type: ignore[arg-type]
+        return next(c["has_sub"] for c in cameras["cameras"] if c["code"] == "YS-SUB")
+
+    assert ctx.settings.recording.streams == ["main"]
+    assert has_sub() is False  # a sub stream nobody pulls would leave the tile offline
+    ctx.settings.recording.streams = ["main", "sub"]
+    assert has_sub() is True
