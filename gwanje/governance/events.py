@@ -118,3 +118,40 @@ class ExportRefused(AuditEvent):
     event_type = "evidence.export_refused"
     description = "증거 영상 반출 거부 / export refused"
     reason: str
+
+
+class ProvisionDelivered(AuditEvent):
+    """An evidence package was handed to its recipient (ORD-33: provided to whom, how,
+    when, with which receipt), with the date by which the copy must be destroyed."""
+
+    event_type = "provision.delivered"
+    description = "영상 제공 (인계) / provision delivered"
+    provision_id: int
+    export_id: int
+    request_id: int
+    recipient: str
+    method: str
+    receipt: str
+    destroy_by: datetime
+
+
+class ProvisionResultReported(AuditEvent):
+    """The recipient reported what the copy served for (e.g. whether an arrest resulted)."""
+
+    event_type = "provision.result_reported"
+    description = "제공 영상 활용 결과 통보 / result reported"
+    provision_id: int
+    request_id: int
+    result: str
+
+
+class ProvisionDestroyed(AuditEvent):
+    """The recipient confirmed the provided copy was destroyed (ORD-31.2); when every copy
+    of the request is destroyed and its result reported, its legal holds are released."""
+
+    event_type = "provision.destroyed"
+    description = "제공 영상 파기 확인 / provided copy destroyed"
+    provision_id: int
+    request_id: int
+    statement: str
+    released_hold_ids: list[int]

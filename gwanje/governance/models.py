@@ -137,3 +137,31 @@ class EvidenceExport(Base):
     package_sha256: Mapped[str] = mapped_column(String(64))
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(16), default="ready")
+
+
+class Provision(Base):
+    """The delivery of an evidence package to its recipient (ORD-31.2, 33): to whom, how,
+    when and with which receipt; the recipient's result report; the date by which the
+    copy must be destroyed and the confirmation that it was."""
+
+    __tablename__ = "provisions"
+    __table_args__ = (
+        UniqueConstraint("export_id"),
+        CheckConstraint(
+            "method IN ('in_person', 'secure_download', 'official_mail', 'media')",
+            name="method_known",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("evidence_exports.id"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(128))  # person and body
+    method: Mapped[str] = mapped_column(String(16))
+    receipt: Mapped[str] = mapped_column(Text, default="")  # receipt number / signature
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    destroy_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    result_report: Mapped[str] = mapped_column(Text, default="")  # e.g. arrest made
+    result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    destruction_statement: Mapped[str] = mapped_column(Text, default="")

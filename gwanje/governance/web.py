@@ -29,7 +29,8 @@ from gwanje.context import Gwanje
 from gwanje.errors import Forbidden, InvalidInput, NotFound
 from gwanje.governance import exports
 from gwanje.governance.exports import ExportInput
-from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequest
+from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequest, Provision
+from gwanje.governance.provision import Provisions, overdue
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
@@ -274,3 +275,69 @@ def download_export(
             session, ctx.settings, ctx.clock, principal, export_id, client_ip(request)
         )
     return FileResponse(path, media_type="application/zip", filename=path.name)
+
+
+# ---- provision: delivery, result, destruction (ORD-31.2, 33) -------------------------------
+
+
+def _provision_json(row: Provision) -> dict[str, Any]:
+    return {
+        "id": row.id, "export_id": row.export_id, "request_id": row.request_id,
+        "recipient": row.recipient, "method": row.method, "receipt": row.receipt,
+        "delivered_at": row.delivered_at.isoformat(), "destroy_by": row.destroy_by.isoformat(),
+        "result_report": row.result_report,
+        "destroyed_at": row.destroyed_at.isoformat() if row.destroyed_at else None,
+    }  # fmt: skip
+
+
+def _provisions(ctx: Gwanje, request: Request, principal: Principal,
+                job: Callable[[Provisions], Provision]) -> dict[str, Any]:  # fmt: skip
+    with ctx.transaction() as session:
+        service = Provisions(session, ctx.settings, ctx.clock, principal, client_ip(request))
+        return _provision_json(job(service))
+
+
+@router.post("/api/exports/{export_id}/deliver")
+async def deliver(request: Request, ctx: Ctx, principal: Exporter, export_id: int) -> JSONResponse:
+    d = await _body(request)
+    due = _time(d["destroy_by"], "destroy_by") if d.get("destroy_by") else None
+
+    def job(p: Provisions) -> Provision:
+        return p.deliver(export_id, _text(d, "recipient", ""), _text(d, "method", ""),
+                         _text(d, "receipt", ""), due)  # fmt: skip
+
+    made = await run_in_threadpool(_provisions, ctx, request, principal, job)
+    return JSONResponse(made, status_code=201)
+
+
+Step = Callable[[Provisions, dict[str, Any]], Provision]
+
+
+async def _step(request: Request, ctx: Gwanje, principal: Principal, step: Step) -> JSONResponse:
+    data = await _body(request)
+    made = await run_in_threadpool(_provisions, ctx, request, principal, lambda p: step(p, data))
+    return JSONResponse(made)
+
+
+@router.post("/api/provisions/{provision_id}/result")
+async def report_result(
+    request: Request, ctx: Ctx, principal: Exporter, provision_id: int
+) -> JSONResponse:
+    return await _step(request, ctx, principal, lambda p, d: p.report_result(
+        provision_id, _text(d, "result", "")))  # fmt: skip
+
+
+@router.post("/api/provisions/{provision_id}/destroyed")
+async def confirm_destroyed(
+    request: Request, ctx: Ctx, principal: Exporter, provision_id: int
+) -> JSONResponse:
+    return await _step(request, ctx, principal, lambda p, d: p.confirm_destroyed(
+        provision_id, _text(d, "statement", "")))  # fmt: skip
+
+
+@router.get("/api/provisions/overdue")
+def overdue_provisions(ctx: Ctx, principal: Exporter) -> JSONResponse:
+    """Copies past their destruction date without a confirmation: the reminders."""
+    with ctx.sessions() as session:
+        rows = overdue(session, ctx.clock.now())
+        return JSONResponse({"overdue": [_provision_json(r) for r in rows]})
