@@ -59,7 +59,7 @@ TEMPLATES = Jinja2Templates(
 RETRY_SECONDS = 2.0  # how often an unavailable stream is tried again while the tile is open
 
 
-_PLAYBACK_STRINGS = ("console.playback.", "console.error.", "console.health.")
+_PLAYBACK_STRINGS = ("console.playback.", "console.error.", "console.health.", "console.export.")
 _JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.")
 
 

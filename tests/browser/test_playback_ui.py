@@ -188,3 +188,31 @@ def test_two_cameras_play_in_step_and_one_without_a_grant_says_why(
     assert "열람 요청" in refusal.inner_text()
     if os.environ.get("GWANJE_UPDATE_SCREENSHOTS"):  # the README's picture, on request
         page.screenshot(path=str(Path(__file__).parents[2] / "docs" / "img" / "playback.png"))
+
+
+def test_an_export_made_in_the_browser_verifies_and_fails_after_one_byte_changes(
+    page: Any, recorded_server: dict[str, Any], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app as cli
+
+    rec = recorded_server
+    _open(page, rec, rec["granted"])
+    page.wait_for_selector("[data-testid=pb-grant]")
+    page.get_by_test_id("ex-make").click()
+    link = page.get_by_test_id("ex-download")
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    package = tmp_path / "evidence.zip"
+    download.value.save_as(package)
+    verified = CliRunner().invoke(cli, ["export", "verify", str(package)])
+    assert verified.exit_code == 0, verified.output
+    data = bytearray(package.read_bytes())
+    data[len(data) // 3] ^= 0x01  # one byte in the middle of the video
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(bytes(data))
+    failed = CliRunner().invoke(cli, ["export", "verify", str(tampered)])
+    assert failed.exit_code == 1
+    assert "FAILED" in failed.output

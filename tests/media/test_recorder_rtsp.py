@@ -289,9 +289,12 @@ def test_timestamp_jumps_and_corrupt_video_are_gaps_not_crashes(
         assert causes == ["corrupt_input"]  # damaged units are detected and left out
     else:
         # FFmpeg's RTP depacketizer passes most garbage payloads on (the PyAV engine cannot
-        # tell without decoding: a documented limitation) and sometimes rejects them: either
-        # way recording goes on, with at most this one gap.
-        assert causes in ([], ["corrupt_input"])
+        # tell without decoding: a documented limitation) and sometimes rejects some of
+        # them, each rejection a corrupt_input gap until the next keyframe (1 s GOPs, so a
+        # 1.5 s fault makes at most a few): either way recording goes on and nothing else
+        # is reported.
+        assert set(causes) <= {"corrupt_input"}
+        assert len(causes) <= 4
     assert not [g for g in gaps(rec_ctx) if g.camera_id == third]  # others unaffected
     assert checking.check(rec_ctx, open_store(rec_ctx)).clean
 

@@ -255,6 +255,34 @@ document.querySelectorAll(".speed").forEach((b) => b.addEventListener("click", (
   document.querySelectorAll(".speed").forEach((o) => o.classList.toggle("active", o === b));
 }));
 
+// Evidence export of the first camera over the part of the range its grant covers.
+const exportButton = document.getElementById("ex-make");
+if (exportButton) exportButton.addEventListener("click", async () => {
+  const out = document.getElementById("ex-result");
+  const track = tracks[0];
+  if (!track || !range) return;
+  const { from, to } = track.grantWindow(range.start);
+  const password = document.getElementById("ex-password").value;
+  const body = { camera_id: Number(track.cameraId), stream: "main", start: iso(from),
+                 end: iso(to), watermark: document.getElementById("ex-watermark").checked };
+  if (password) body.password = password;
+  out.textContent = "…";
+  const response = await fetch("/api/exports", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+               "X-CSRF-Token": document.querySelector(".playback-app").dataset.csrf },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json();
+  if (!response.ok) { out.textContent = data.message; return; }
+  const link = document.createElement("a");
+  link.href = data.download;
+  link.textContent = `${t("console.export.download")} (SHA-256 ${data.sha256.slice(0, 12)}…)`;
+  link.setAttribute("data-testid", "ex-download");
+  link.download = data.package;
+  out.replaceChildren(link);
+});
+
 const now = new Date();
 const params = new URLSearchParams(location.search);
 fromEl.value = localInput(params.get("start") ? new Date(params.get("start")) : new Date(now - 3600e3));
