@@ -55,3 +55,17 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def parse_aware(value: object, field: str, error_key: str) -> datetime:
+    """An ISO 8601 time that carries its offset (API input: a naive time is ambiguous);
+    otherwise `InvalidInput(error_key, detail=...)` naming `field`."""
+    from gwanje.errors import InvalidInput
+
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(error_key, detail=f"{field}: not ISO 8601") from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(error_key, detail=f"{field}: needs an offset")
+    return parsed

@@ -31,7 +31,7 @@ from gwanje.console.service import Refused
 from gwanje.errors import InvalidInput, NotFound
 from gwanje.governance.kinds import GrantState
 from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequestItem
-from gwanje.governance.requests import active_grant
+from gwanje.governance.requests import active_grant, covering_item
 from gwanje.media.kinds import SegmentState
 from gwanje.media.models import CameraHealthEvent, Gap, Segment
 from gwanje.registry.models import Camera
@@ -148,14 +148,7 @@ def authorize_playback(
             stream=stream,
         )  # fmt: skip
         raise Refused(refusal, camera.code, key="console.error.no_grant")
-    item = session.scalar(
-        select(AccessRequestItem).where(
-            AccessRequestItem.request_id == grant.request_id,
-            AccessRequestItem.camera_id == camera.id,
-            AccessRequestItem.start_at <= start, AccessRequestItem.end_at >= end,
-        ).limit(1)
-    )  # fmt: skip
-    assert item is not None  # active_grant found it
+    item = covering_item(session, grant, camera.id, start, end)
     return PlaybackGrant(camera, grant.id, grant.request_id, item.start_at, item.end_at)
 
 

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
+from gwanje.clock import parse_aware
 from gwanje.console import playback, service
 from gwanje.console.models import GRIDS
 from gwanje.console.service import LayoutInput, WallCamera, console_transaction
@@ -232,14 +233,7 @@ class _Relay:
 
 
 def _when(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        detail = f"{name}: not ISO 8601"
-        raise InvalidInput("console.error.range_invalid", detail=detail) from None
-    if parsed.tzinfo is None:
-        raise InvalidInput("console.error.range_invalid", detail=f"{name}: needs an offset")
-    return parsed
+    return parse_aware(value, name, "console.error.range_invalid")
 
 
 def _stream_name(stream: str) -> str:
@@ -253,7 +247,7 @@ def playback_page(request: Request, ctx: Ctx, principal: Replayer) -> Response:
     lang = language_of(request)
     strings = {k: v for k, v in catalog(lang).items() if k.startswith(_PLAYBACK_STRINGS)}
     with ctx.sessions() as session:
-        cameras = [c for c in service.wall_cameras(session, principal)]
+        cameras = service.wall_cameras(session, principal)
     return render_with(TEMPLATES, request, "console/playback.html", 200, strings=strings,
                        cameras=cameras)  # fmt: skip
 

@@ -34,10 +34,9 @@ from gwanje.governance.models import (
     AccessGrant,
     AccessGrantPerson,
     AccessRequest,
-    AccessRequestItem,
     EvidenceExport,
 )
-from gwanje.governance.requests import active_grant
+from gwanje.governance.requests import active_grant, covering_item
 from gwanje.media.evidence import VideoFile, build_package
 from gwanje.media.playback import open_playback, segments_for
 from gwanje.media.watermark import watermark_mp4
@@ -97,13 +96,8 @@ def create_export(
         _refuse(session, clock, principal, camera, data, source_ip, "no grant covers it")
         return None
     request = session.get(AccessRequest, grant.request_id)
-    item = session.scalar(select(AccessRequestItem).where(
-        AccessRequestItem.request_id == grant.request_id,
-        AccessRequestItem.camera_id == camera.id,
-        AccessRequestItem.start_at <= data.start, AccessRequestItem.end_at >= data.end,
-    ).limit(1))  # fmt: skip
     assert request is not None  # foreign key
-    assert item is not None  # active_grant found it
+    item = covering_item(session, grant, camera.id, data.start, data.end)
     refs = segments_for(session, camera.id, data.stream, data.start, data.end)
     clip_end = min(item.end_at, data.end)
     opened = open_playback(refs, max(item.start_at, data.start), clip_end, want_start=data.start)

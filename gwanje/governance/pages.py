@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
@@ -27,7 +26,14 @@ from gwanje.errors import GwanjeError, NotFound
 from gwanje.governance.kinds import LegalBasis, RequesterKind, RequestKind
 from gwanje.governance.models import AccessRequest
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
-from gwanje.governance.web import Anyone, Requester, _describe, _may_see, _work
+from gwanje.governance.web import (
+    Anyone,
+    Requester,
+    _describe,
+    _may_see,
+    _work,
+    visible_requests,
+)
 from gwanje.i18n import translate
 from gwanje.retention.service import parse_time
 from gwanje.web.deps import Ctx, PostedForm
@@ -59,12 +65,9 @@ def _list_page(
     request: Request, ctx: Ctx, principal: Principal, status_code: int = 200,
     errors: tuple[str, ...] = (), values: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
-    with ctx.sessions() as session:
-        rows = session.scalars(select(AccessRequest).order_by(AccessRequest.id.desc()).limit(200))
-        ids = [r.id for r in rows if _may_see(principal, r)]
     return _render(
         request, "governance/requests.html", status_code,
-        requests=[_describe(ctx, i) for i in ids], errors=list(errors), values=values or {},
+        requests=visible_requests(ctx, principal, 200), errors=list(errors), values=values or {},
         requester_kinds=[k.value for k in RequesterKind], kinds=[k.value for k in RequestKind],
         bases=[b.value for b in LegalBasis], may_create=principal.can(P.REQUEST_CREATE),
         timezone=ctx.settings.registry.timezone,

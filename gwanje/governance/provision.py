@@ -21,7 +21,6 @@ Invariants:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,8 +35,7 @@ from gwanje.clock import Clock
 from gwanje.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gwanje.governance import events
 from gwanje.governance.models import AccessGrant, EvidenceExport, Provision
-from gwanje.retention.models import LegalHold
-from gwanje.retention.service import Retention
+from gwanje.governance.requests import acting_retention, release_request_holds
 from gwanje.settings import Settings
 
 METHODS = ("in_person", "secure_download", "official_mail", "media")
@@ -132,18 +130,10 @@ class Provisions:
         ).all()
         if not all(p.destroyed_at is not None and p.result_at is not None for p in rows):
             return []
-        holder = dataclasses.replace(
-            self.principal,
-            permissions=self.principal.permissions | {Permission.LEGAL_HOLD_MANAGE},
-            permission_scopes=(), department_scope=None, camera_scope=None,
-        )  # fmt: skip
-        retention = Retention(self.session, self.settings, self.clock, holder, self.source_ip)
-        held = self.session.scalars(select(LegalHold).where(
-            LegalHold.source == f"request:{row.request_id}", LegalHold.released_at.is_(None)
-        )).all()  # fmt: skip
-        for hold in held:
-            retention.release_hold(hold.id, "purpose ended: copies destroyed, result reported")
-        return [h.id for h in held]
+        retention = acting_retention(self.session, self.settings, self.clock, self.principal,
+                                     self.source_ip)  # fmt: skip
+        reason = "purpose ended: copies destroyed, result reported"
+        return release_request_holds(retention, row.request_id, reason)
 
     def _audit(self, export: EvidenceExport, event_type: type[AuditEvent],
                **details: object) -> None:  # fmt: skip

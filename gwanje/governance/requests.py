@@ -331,15 +331,8 @@ class Requests:
         return grant, self._holds(request, valid_until)
 
     def _retention(self) -> Retention:
-        """Retention acting for this principal on the request's footage: placing and
-        releasing the request's holds is part of deciding it, whatever the decider's own
-        retention rights (the entries name the decider)."""
-        holder = dataclasses.replace(
-            self.principal,
-            permissions=self.principal.permissions | {Permission.LEGAL_HOLD_MANAGE},
-            permission_scopes=(), department_scope=None, camera_scope=None,
-        )  # fmt: skip
-        return Retention(self.session, self.settings, self.clock, holder, self.source_ip)
+        return acting_retention(self.session, self.settings, self.clock, self.principal,
+                                self.source_ip)  # fmt: skip
 
     def _holds(self, request: AccessRequest, valid_until: datetime) -> list[LegalHold]:
         """ORD-31.1(2): the requested footage is kept while the grant may need it. The
@@ -375,15 +368,8 @@ class Requests:
                     released_hold_ids=released, recalled_export_ids=exports)  # fmt: skip
 
     def _release_holds(self, request: AccessRequest, reason: str) -> list[int]:
-        retention = self._retention()
-        held = self.session.scalars(
-            select(LegalHold).where(
-                LegalHold.source == f"request:{request.id}", LegalHold.released_at.is_(None)
-            )
-        ).all()
-        for hold in held:
-            retention.release_hold(hold.id, f"grant recalled: {reason}"[:TEXT_MAX])
-        return [h.id for h in held]
+        return release_request_holds(self._retention(), request.id,
+                                     f"grant recalled: {reason}"[:TEXT_MAX])  # fmt: skip
 
     def _audit(
         self, request: AccessRequest, event_type: type[AuditEvent], **details: object
@@ -398,6 +384,30 @@ class Requests:
             request_id=request.id, **details,
         )  # fmt: skip
         record(self.session, event, self.clock)
+
+
+def acting_retention(
+    session: Session, settings: Settings, clock: Clock, principal: Principal,
+    source_ip: str | None,
+) -> Retention:  # fmt: skip
+    """Retention acting for `principal` on a request's footage: placing and releasing the
+    request's holds is part of deciding or closing it, whatever the person's own retention
+    rights (the entries name the person)."""
+    holder = dataclasses.replace(
+        principal, permissions=principal.permissions | {Permission.LEGAL_HOLD_MANAGE},
+        permission_scopes=(), department_scope=None, camera_scope=None,
+    )  # fmt: skip
+    return Retention(session, settings, clock, holder, source_ip)
+
+
+def release_request_holds(retention: Retention, request_id: int, reason: str) -> list[int]:
+    """Release the request's active holds (source `request:<id>`); returns their ids."""
+    held = retention.session.scalars(select(LegalHold).where(
+        LegalHold.source == f"request:{request_id}", LegalHold.released_at.is_(None)
+    )).all()  # fmt: skip
+    for hold in held:
+        retention.release_hold(hold.id, reason)
+    return [h.id for h in held]
 
 
 def _hold_ground(request: AccessRequest) -> str:
@@ -434,3 +444,17 @@ def active_grant(
         .limit(1)
     )  # fmt: skip
     return session.scalar(query)
+
+
+def covering_item(
+    session: Session, grant: AccessGrant, camera_id: int, start: datetime, end: datetime
+) -> AccessRequestItem:
+    """The item of `grant` that covers this camera over [start, end] (the window served
+    video is clipped to); it exists whenever `active_grant` returned the grant."""
+    item = session.scalar(select(AccessRequestItem).where(
+        AccessRequestItem.request_id == grant.request_id, AccessRequestItem.camera_id == camera_id,
+        AccessRequestItem.start_at <= start, AccessRequestItem.end_at >= end,
+    ).limit(1))  # fmt: skip
+    if item is None:
+        raise LookupError(f"grant {grant.id} does not cover camera {camera_id} over the range")
+    return item

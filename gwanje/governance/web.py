@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
+from gwanje.clock import parse_aware
 from gwanje.context import Gwanje
 from gwanje.errors import Forbidden, InvalidInput, NotFound
 from gwanje.governance import exports
@@ -56,15 +57,7 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _time(value: object, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(
-            "governance.error.request_invalid", detail=f"{name}: not ISO 8601"
-        ) from None
-    if parsed.tzinfo is None:
-        raise InvalidInput("governance.error.request_invalid", detail=f"{name}: needs an offset")
-    return parsed
+    return parse_aware(value, name, "governance.error.request_invalid")
 
 
 def _text(data: dict[str, Any], name: str, default: str | None = None) -> str:
@@ -113,27 +106,39 @@ def _describe(ctx: Gwanje, request_id: int) -> dict[str, Any]:
         row = session.get(AccessRequest, request_id)
         if row is None:
             raise NotFound("governance.error.request_not_found", request_id=request_id)
-        codes = dict(session.execute(select(Camera.id, Camera.code)).all())
-        grant = session.scalar(select(AccessGrant).where(AccessGrant.request_id == row.id))
-        grantees = [] if grant is None else _grantees(session, grant.id)
-        return {
-            "id": row.id, "state": row.state, "version": row.version, "handler": row.handler,
-            "department_id": row.department_id, "requester_kind": row.requester_kind,
-            "requester_org": row.requester_org, "requester_name": row.requester_name,
-            "kind": row.kind, "legal_basis": row.legal_basis, "purpose": row.purpose,
-            "letter_no": row.letter_no, "crime_type": row.crime_type,
-            "created_at": row.created_at.isoformat(), "created_by": row.created_by,
-            "decided_at": row.decided_at.isoformat() if row.decided_at else None,
-            "decision_reason": row.decision_reason,
-            "followup_due_at": row.followup_due_at.isoformat() if row.followup_due_at else None,
-            "items": [{"camera_code": codes.get(i.camera_id), "camera_id": i.camera_id,
-                       "start_at": i.start_at.isoformat(), "end_at": i.end_at.isoformat()}
-                      for i in row.items],
-            "grant": None if grant is None else {
-                "id": grant.id, "state": grant.state, "valid_until": grant.valid_until.isoformat(),
-                "grantees": grantees, "recall_reason": grant.recall_reason,
-            },
-        }  # fmt: skip
+        return _as_json(session, row)
+
+
+def visible_requests(ctx: Gwanje, principal: Principal, limit: int) -> list[dict[str, Any]]:
+    """The newest requests this principal may see, described in one session."""
+    with ctx.sessions() as session:
+        rows = session.scalars(select(AccessRequest).order_by(AccessRequest.id.desc()).limit(limit))
+        return [_as_json(session, r) for r in rows if _may_see(principal, r)]
+
+
+def _as_json(session: Session, row: AccessRequest) -> dict[str, Any]:
+    ids = {i.camera_id for i in row.items}
+    codes = dict(session.execute(select(Camera.id, Camera.code).where(Camera.id.in_(ids))).all())
+    grant = session.scalar(select(AccessGrant).where(AccessGrant.request_id == row.id))
+    grantees = [] if grant is None else _grantees(session, grant.id)
+    return {
+        "id": row.id, "state": row.state, "version": row.version, "handler": row.handler,
+        "department_id": row.department_id, "requester_kind": row.requester_kind,
+        "requester_org": row.requester_org, "requester_name": row.requester_name,
+        "kind": row.kind, "legal_basis": row.legal_basis, "purpose": row.purpose,
+        "letter_no": row.letter_no, "crime_type": row.crime_type,
+        "created_at": row.created_at.isoformat(), "created_by": row.created_by,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "decision_reason": row.decision_reason,
+        "followup_due_at": row.followup_due_at.isoformat() if row.followup_due_at else None,
+        "items": [{"camera_code": codes.get(i.camera_id), "camera_id": i.camera_id,
+                   "start_at": i.start_at.isoformat(), "end_at": i.end_at.isoformat()}
+                  for i in row.items],
+        "grant": None if grant is None else {
+            "id": grant.id, "state": grant.state, "valid_until": grant.valid_until.isoformat(),
+            "grantees": grantees, "recall_reason": grant.recall_reason,
+        },
+    }  # fmt: skip
 
 
 def _grantees(session: Session, grant_id: int) -> list[str]:
@@ -165,10 +170,7 @@ async def submit_request(request: Request, ctx: Ctx, principal: Requester) -> JS
 
 @router.get("/api/requests")
 def list_requests(ctx: Ctx, principal: Anyone) -> JSONResponse:
-    with ctx.sessions() as session:
-        rows = session.scalars(select(AccessRequest).order_by(AccessRequest.id.desc()).limit(500))
-        ids = [r.id for r in rows if _may_see(principal, r)]
-    return JSONResponse({"requests": [_describe(ctx, i) for i in ids]})
+    return JSONResponse({"requests": visible_requests(ctx, principal, 500)})
 
 
 @router.get("/api/requests/{request_id}")
