@@ -24,6 +24,7 @@ from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
 from gwanje.governance.config import GovernanceSettings
 from gwanje.media.config import RecordingSettings
+from gwanje.operations.config import OperationsSettings
 from gwanje.registry.config import RegistrySettings
 
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "gwanje", "password"})
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     registry: RegistrySettings = Field(default_factory=RegistrySettings)  # type: ignore[arg-type]
     recording: RecordingSettings = Field(default_factory=RecordingSettings)  # type: ignore[arg-type]
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)  # type: ignore[arg-type]
+    operations: OperationsSettings = Field(default_factory=OperationsSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)
@@ -94,10 +96,22 @@ class Settings(BaseSettings):
         if key_file.exists():
             return key_file.read_bytes().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: two threads or
+        # processes starting at once both end up with the one key that won the link, and
+        # nobody ever reads a half-written file.
         value = secrets.token_urlsafe(48).encode()
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = key_file.with_name(f".secret.key.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            value = key_file.read_bytes().strip()
+        finally:
+            draft.unlink()
         return value
 
     def check_safe(self) -> None:

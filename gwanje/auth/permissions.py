@@ -43,6 +43,9 @@ class Permission(StrEnum):
     LEGAL_HOLD_MANAGE = "retention.hold"
     # Maintenance (ORD-11, ORD-12)
     MAINTENANCE_TICKET = "maintenance.ticket"
+    # Operations: incidents and notifications (ORD-18.2, 20.4)
+    INCIDENT_READ = "incident.read"
+    INCIDENT_MANAGE = "incident.manage"
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -82,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.INCIDENT_READ,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -99,6 +103,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.INCIDENT_READ,
+            P.INCIDENT_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -112,19 +118,36 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REQUEST_APPROVE_EMERGENCY,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.INCIDENT_READ,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
     # camera and time range (ORD-30.2); only people who handle stored footage hold them.
     Role.OPERATOR: frozenset(
-        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.PTZ_CONTROL}
+        {
+            P.CAMERA_READ,
+            P.VIDEO_LIVE,
+            P.VIDEO_PLAYBACK,
+            P.VIDEO_EXPORT,
+            P.PTZ_CONTROL,
+            P.INCIDENT_READ,
+            P.INCIDENT_MANAGE,
+        }
     ),
     Role.POLICE_LIAISON: frozenset(
-        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.REQUEST_CREATE}
+        {
+            P.CAMERA_READ,
+            P.VIDEO_LIVE,
+            P.VIDEO_PLAYBACK,
+            P.VIDEO_EXPORT,
+            P.REQUEST_CREATE,
+            P.INCIDENT_READ,
+            P.INCIDENT_MANAGE,
+        }
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
     Role.AUDITOR: frozenset(
-        {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ}
+        {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ, P.INCIDENT_READ}
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
     Role.SYSTEM_ADMIN: frozenset(

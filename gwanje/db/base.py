@@ -55,6 +55,7 @@ def import_all_models() -> None:
     import gwanje.console.models
     import gwanje.governance.models
     import gwanje.media.models
+    import gwanje.operations.models
     import gwanje.people.models
     import gwanje.registry.models
     import gwanje.retention.models  # noqa: F401

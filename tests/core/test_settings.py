@@ -30,6 +30,29 @@ def test_demo_generates_and_keeps_a_secret(tmp_path: Path) -> None:
     assert Settings(mode=Mode.DEMO, data_dir=tmp_path).secret() == first
 
 
+def test_processes_starting_at_once_share_one_generated_secret(tmp_path: Path) -> None:
+    """Eight first uses at the same moment (threads of a dispatcher, or two processes):
+    one key wins, everyone reads it whole, no stray draft files remain."""
+    import threading
+
+    barrier = threading.Barrier(8)
+    got: list[bytes] = []
+
+    def first_use() -> None:
+        barrier.wait()
+        got.append(Settings(mode=Mode.DEMO, data_dir=tmp_path).secret())
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 8
+    assert len(set(got)) == 1
+    assert got[0] == (tmp_path / "secret.key").read_bytes().strip()
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
+
+
 def test_unknown_key_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         Settings(mode=Mode.TEST, data_dir=tmp_path, no_such_setting=1)  # type: ignore[call-arg]

@@ -1,0 +1,118 @@
+"""Schema of incidents and notifications (docs/design/incidents.md).
+
+Invariants:
+- an incident's state and a notification's state change only through
+  `gwanje.operations.incidents` and `gwanje.operations.notify.outbox`, by conditional
+  UPDATEs on (state, version), so two staff or two dispatchers never both win;
+- a notification's payload is frozen when it is queued (what was sent is what was
+  recorded); its acknowledgement token is derived from the master secret and its id
+  (`outbox.ack_token`), so the database holds no token to steal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gwanje.db.base import Base, UTCDateTime
+from gwanje.operations.kinds import (
+    ChannelKind,
+    EntryKind,
+    IncidentSource,
+    IncidentState,
+    IncidentType,
+    NotificationState,
+    Severity,
+)
+
+
+def _in(column: str, values: type) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"  # type: ignore[attr-defined]
+
+
+class Incident(Base):
+    """Something the center responds to (상황): a crime, accident, fire, disaster…"""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint(_in("type", IncidentType), name="type_known"),
+        CheckConstraint(_in("severity", Severity), name="severity_known"),
+        CheckConstraint(_in("source", IncidentSource), name="source_known"),
+        CheckConstraint(_in("state", IncidentState), name="state_known"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(24))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+
+    cameras: Mapped[list[IncidentCamera]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentCamera.camera_id"
+    )
+
+
+class IncidentCamera(Base):
+    """A camera involved in an incident."""
+
+    __tablename__ = "incident_cameras"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+
+
+class IncidentEntry(Base):
+    """One line of an incident's timeline (상황 경과)."""
+
+    __tablename__ = "incident_entries"
+    __table_args__ = (CheckConstraint(_in("kind", EntryKind), name="kind_known"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    actor: Mapped[str] = mapped_column(String(64))  # username or "system:<job>"
+    text: Mapped[str] = mapped_column(Text, default="")
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+
+
+class Notification(Base):
+    """One delivery of an incident to one recipient over one channel: the outbox row."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("state", NotificationState), name="state_known"),
+        CheckConstraint(_in("channel", ChannelKind), name="channel_known"),
+        Index("ix_notifications_due", "state", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(32))  # OperationsSettings recipient name
+    channel: Mapped[str] = mapped_column(String(8))
+    channel_index: Mapped[int] = mapped_column(Integer)  # which of the recipient's channels
+    address: Mapped[str] = mapped_column(String(256))  # where it went (never a secret)
+    payload: Mapped[str] = mapped_column(Text)  # JSON, frozen when queued
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acked_via: Mapped[str | None] = mapped_column(String(8))
+    acked_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    ack_note: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[int] = mapped_column(Integer, default=0)  # escalation level
+    escalated_from: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
