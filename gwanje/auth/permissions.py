@@ -38,6 +38,9 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # Visitors of the controlled area (ORD-22.2): register and check in/out; approve
+    VISITOR_MANAGE = "visitor.manage"
+    VISITOR_APPROVE = "visitor.approve"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -97,6 +100,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.VIDEO_LIVE,
             P.LEDGER_READ,
+            P.VISITOR_MANAGE,
+            P.VISITOR_APPROVE,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
         }
@@ -117,7 +122,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Playback and export need the permission AND a grant naming the person for that
     # camera and time range (ORD-30.2); only people who handle stored footage hold them.
     Role.OPERATOR: frozenset(
-        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.PTZ_CONTROL}
+        {
+            P.CAMERA_READ,
+            P.VIDEO_LIVE,
+            P.VIDEO_PLAYBACK,
+            P.VIDEO_EXPORT,
+            P.PTZ_CONTROL,
+            P.VISITOR_MANAGE,
+        }
     ),
     Role.POLICE_LIAISON: frozenset(
         {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.REQUEST_CREATE}
