@@ -98,7 +98,8 @@ def _sheet(ctx: Gwanje, t: Callable[..., str], title: str, headers: list[str],
 def _subtitle(t: Callable[..., str], params: dict[str, str]) -> str:
     if not params:
         return t("ledgers.filter.all")
-    return " · ".join(f"{t('ledgers.filter.' + k)}: {v}" for k, v in params.items())
+    shown = {k: t(f"ledgers.kind.{v}") if k == "kind" else v for k, v in params.items()}
+    return " · ".join(f"{t('ledgers.filter.' + k)}: {v}" for k, v in shown.items())
 
 
 # ---- the management ledger -------------------------------------------------------------
