@@ -24,20 +24,22 @@ from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
 from gwanje.errors import GwanjeError, NotFound
 from gwanje.governance.kinds import LegalBasis, RequesterKind, RequestKind
-from gwanje.governance.models import AccessRequest
+from gwanje.governance.models import EvidenceExport, Provision
+from gwanje.governance.provision import METHODS, Provisions, copies_of, overdue
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.governance.web import (
     Anyone,
+    Exporter,
     Requester,
-    _describe,
-    _may_see,
     _work,
+    visible_request,
     visible_requests,
 )
 from gwanje.i18n import translate
 from gwanje.retention.service import parse_time
 from gwanje.web.deps import Ctx, PostedForm
 from gwanje.web.render import language_of, render_with
+from gwanje.web.security import client_ip
 
 router = APIRouter()
 TEMPLATES = Jinja2Templates(
@@ -70,8 +72,16 @@ def _list_page(
         requests=visible_requests(ctx, principal, 200), errors=list(errors), values=values or {},
         requester_kinds=[k.value for k in RequesterKind], kinds=[k.value for k in RequestKind],
         bases=[b.value for b in LegalBasis], may_create=principal.can(P.REQUEST_CREATE),
-        timezone=ctx.settings.registry.timezone,
+        timezone=ctx.settings.registry.timezone, overdue_count=_overdue_count(ctx, principal),
     )  # fmt: skip
+
+
+def _overdue_count(ctx: Ctx, principal: Principal) -> int | None:
+    """How many provided copies are past destruction, for those who chase them."""
+    if not principal.can(P.VIDEO_EXPORT):
+        return None
+    with ctx.sessions() as session:
+        return len(overdue(session, ctx.clock.now()))
 
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -102,17 +112,33 @@ def submit_form(request: Request, ctx: Ctx, principal: Requester, form: PostedFo
 
 def _detail_page(request: Request, ctx: Ctx, principal: Principal, request_id: int,
                  status_code: int = 200, errors: tuple[str, ...] = ()) -> Response:  # fmt: skip
+    data = visible_request(ctx, principal, request_id)
     with ctx.sessions() as session:
-        row = session.get(AccessRequest, request_id)
-        if row is None or not _may_see(principal, row):
-            raise NotFound("governance.error.request_not_found", request_id=request_id)
-    data = _describe(ctx, request_id)
+        copies = [_copy(e, p) for e, p in copies_of(session, request_id)]
     return _render(
         request, "governance/request.html", status_code, r=data, errors=list(errors),
-        local=lambda iso: _local(ctx, iso),
+        local=lambda iso: _local(ctx, iso), copies=copies, methods=METHODS,
         may_decide=principal.can(P.REQUEST_APPROVE),
         may_emergency=principal.can(P.REQUEST_APPROVE_EMERGENCY),
+        may_provide=principal.can(P.VIDEO_EXPORT),
     )  # fmt: skip
+
+
+def _copy(export: EvidenceExport, provision: Provision | None) -> dict[str, Any]:
+    """A package and its provision, as the request page shows them (ORD-31.2, 33)."""
+    return {
+        "id": export.id, "state": export.state, "sha256": export.package_sha256,
+        "range_start": export.range_start.isoformat(), "range_end": export.range_end.isoformat(),
+        "created_at": export.created_at.isoformat(), "expires_at": export.expires_at.isoformat(),
+        "encrypted": export.encrypted, "provision": None if provision is None else {
+            "id": provision.id, "recipient": provision.recipient, "method": provision.method,
+            "receipt": provision.receipt, "delivered_at": provision.delivered_at.isoformat(),
+            "destroy_by": provision.destroy_by.isoformat(),
+            "result_report": provision.result_report,
+            "destroyed_at": provision.destroyed_at.isoformat() if provision.destroyed_at else None,
+            "destruction_statement": provision.destruction_statement,
+        },
+    }  # fmt: skip
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -145,3 +171,68 @@ def decide_form(
         message = translate(exc.key, language_of(request), **exc.params)
         return _detail_page(request, ctx, principal, request_id, exc.status, (message,))
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+# ---- provision of copies: delivery, result, destruction (ORD-31.2, 33) ---------------------
+
+
+def _provide(request: Request, ctx: Ctx, principal: Principal, request_id: int,
+             job: Callable[[Provisions], object]) -> Response:  # fmt: skip
+    """Run one provision step for a package of this request and come back to the request."""
+    try:
+        visible_request(ctx, principal, request_id)
+        with ctx.transaction() as session:
+            job(Provisions(session, ctx.settings, ctx.clock, principal, client_ip(request)))
+    except GwanjeError as exc:
+        message = translate(exc.key, language_of(request), **exc.params)
+        return _detail_page(request, ctx, principal, request_id, exc.status, (message,))
+    return RedirectResponse(f"/requests/{request_id}#copies", status_code=303)
+
+
+def _field(form: Any, name: str) -> str:
+    return str(form.get(name) or "").strip()
+
+
+@router.post("/requests/{request_id}/exports/{export_id}/deliver", response_class=HTMLResponse)
+def deliver_form(request: Request, ctx: Ctx, principal: Exporter, request_id: int,
+                 export_id: int, form: PostedForm) -> Response:  # fmt: skip
+    tz = ctx.settings.registry.timezone
+    raw_due = _field(form, "destroy_by")
+
+    def job(p: Provisions) -> object:
+        due = parse_time(raw_due, "destroy_by", tz) if raw_due else None
+        return p.deliver(export_id, _field(form, "recipient"), _field(form, "method"),
+                         _field(form, "receipt"), due)  # fmt: skip
+
+    return _provide(request, ctx, principal, request_id, job)
+
+
+@router.post("/requests/{request_id}/provisions/{provision_id}/result",
+             response_class=HTMLResponse)  # fmt: skip
+def result_form(request: Request, ctx: Ctx, principal: Exporter, request_id: int,
+                provision_id: int, form: PostedForm) -> Response:  # fmt: skip
+    result = _field(form, "result")
+    return _provide(request, ctx, principal, request_id,
+                    lambda p: p.report_result(provision_id, result))  # fmt: skip
+
+
+@router.post("/requests/{request_id}/provisions/{provision_id}/destroyed",
+             response_class=HTMLResponse)  # fmt: skip
+def destroyed_form(request: Request, ctx: Ctx, principal: Exporter, request_id: int,
+                   provision_id: int, form: PostedForm) -> Response:  # fmt: skip
+    statement = _field(form, "statement")
+    return _provide(request, ctx, principal, request_id,
+                    lambda p: p.confirm_destroyed(provision_id, statement))  # fmt: skip
+
+
+@router.get("/provisions", response_class=HTMLResponse)
+def overdue_page(request: Request, ctx: Ctx, principal: Exporter) -> Response:
+    """Provided copies past their destruction date without a confirmation: the reminder
+    list the staff who hand over packages work from (ORD-31.2)."""
+    with ctx.sessions() as session:
+        rows = [{"id": p.id, "request_id": p.request_id, "recipient": p.recipient,
+                 "delivered_at": p.delivered_at.isoformat(),
+                 "destroy_by": p.destroy_by.isoformat()}
+                for p in overdue(session, ctx.clock.now())]  # fmt: skip
+    return _render(request, "governance/provisions.html", rows=rows,
+                   local=lambda iso: _local(ctx, iso))  # fmt: skip

@@ -150,3 +150,14 @@ def overdue(session: Session, now: datetime) -> list[Provision]:
         select(Provision).where(Provision.destroyed_at.is_(None), Provision.destroy_by <= now)
         .order_by(Provision.destroy_by)
     ))  # fmt: skip
+
+
+def copies_of(session: Session, request_id: int) -> list[tuple[EvidenceExport, Provision | None]]:
+    """Every package made for a request, each with its provision record if delivered."""
+    query = (
+        select(EvidenceExport, Provision)
+        .outerjoin(Provision, Provision.export_id == EvidenceExport.id)
+        .where(EvidenceExport.request_id == request_id)
+        .order_by(EvidenceExport.id)
+    )
+    return [(export, provision) for export, provision in session.execute(query).all()]

@@ -101,19 +101,23 @@ def _work(ctx: Gwanje, request: Request, principal: Principal,
         return job(Requests(session, ctx.settings, ctx.clock, principal, client_ip(request)))
 
 
-def _describe(ctx: Gwanje, request_id: int) -> dict[str, Any]:
+def visible_request(ctx: Gwanje, principal: Principal, request_id: int) -> dict[str, Any]:
+    """One request described, if this principal may see it; otherwise NotFound, so
+    existence is not disclosed."""
     with ctx.sessions() as session:
         row = session.get(AccessRequest, request_id)
-        if row is None:
+        data = None if row is None else _as_json(session, row)
+        if row is None or data is None or not _may_see(principal, row, data):
             raise NotFound("governance.error.request_not_found", request_id=request_id)
-        return _as_json(session, row)
+        return data
 
 
 def visible_requests(ctx: Gwanje, principal: Principal, limit: int) -> list[dict[str, Any]]:
     """The newest requests this principal may see, described in one session."""
     with ctx.sessions() as session:
         rows = session.scalars(select(AccessRequest).order_by(AccessRequest.id.desc()).limit(limit))
-        return [_as_json(session, r) for r in rows if _may_see(principal, r)]
+        described = ((r, _as_json(session, r)) for r in rows)
+        return [data for r, data in described if _may_see(principal, r, data)]
 
 
 def _as_json(session: Session, row: AccessRequest) -> dict[str, Any]:
@@ -151,21 +155,26 @@ def _grantees(session: Session, grant_id: int) -> list[str]:
     return list(session.scalars(query))
 
 
-def _may_see(principal: Principal, row: AccessRequest) -> bool:
+def _may_see(principal: Principal, row: AccessRequest, data: dict[str, Any]) -> bool:
+    """Approvers and ledger readers see all; emergency approvers their scope; the
+    requester their own; the people a grant names the request behind it."""
     if principal.can(P.REQUEST_APPROVE) or principal.can(P.LEDGER_READ):
         return True
     if principal.can(P.REQUEST_APPROVE_EMERGENCY):
         scope = principal.scope_for(P.REQUEST_APPROVE_EMERGENCY)
         if scope is None or row.handler == "center" or row.department_id in scope:
             return True
-    return row.created_by is not None and row.created_by == principal.person_id
+    if row.created_by is not None and row.created_by == principal.person_id:
+        return True
+    return data["grant"] is not None and principal.username in data["grant"]["grantees"]
 
 
 @router.post("/api/requests")
 async def submit_request(request: Request, ctx: Ctx, principal: Requester) -> JSONResponse:
     data = _request_input(await _body(request))
     created = await run_in_threadpool(_work, ctx, request, principal, lambda r: r.submit(data).id)
-    return JSONResponse(await run_in_threadpool(_describe, ctx, created), status_code=201)
+    described = await run_in_threadpool(visible_request, ctx, principal, created)
+    return JSONResponse(described, status_code=201)
 
 
 @router.get("/api/requests")
@@ -175,18 +184,14 @@ def list_requests(ctx: Ctx, principal: Anyone) -> JSONResponse:
 
 @router.get("/api/requests/{request_id}")
 def get_request(ctx: Ctx, principal: Anyone, request_id: int) -> JSONResponse:
-    with ctx.sessions() as session:
-        row = session.get(AccessRequest, request_id)
-        if row is None or not _may_see(principal, row):  # existence is not disclosed
-            raise NotFound("governance.error.request_not_found", request_id=request_id)
-    return JSONResponse(_describe(ctx, request_id))
+    return JSONResponse(visible_request(ctx, principal, request_id))
 
 
 async def _decide(request: Request, ctx: Gwanje, principal: Principal, request_id: int,
                   job: Callable[[Requests, dict[str, Any]], object]) -> JSONResponse:  # fmt: skip
     data = await _body(request)
     await run_in_threadpool(_work, ctx, request, principal, lambda r: job(r, data))
-    return JSONResponse(await run_in_threadpool(_describe, ctx, request_id))
+    return JSONResponse(await run_in_threadpool(visible_request, ctx, principal, request_id))
 
 
 @router.post("/api/requests/{request_id}/approve")

@@ -216,3 +216,56 @@ def test_an_export_made_in_the_browser_verifies_and_fails_after_one_byte_changes
     failed = CliRunner().invoke(cli, ["export", "verify", str(tampered)])
     assert failed.exit_code == 1
     assert "FAILED" in failed.output
+
+
+def test_a_copy_is_delivered_reported_and_destroyed_and_its_holds_released(
+    page: Any, recorded_server: dict[str, Any]
+) -> None:
+    """ORD-31.2, 33 in the browser: the package made on the playback page is handed over
+    on the request page, the result reported, its destruction confirmed; then the
+    request's legal holds are released and the ledger holds every step."""
+    from gwanje.governance.models import EvidenceExport
+    from gwanje.retention.models import LegalHold
+
+    rec = recorded_server
+    ctx = rec["server"].ctx
+    _open(page, rec, rec["third"])
+    page.wait_for_selector("[data-testid=pb-grant]")
+    page.get_by_test_id("ex-make").click()
+    page.get_by_test_id("ex-download").wait_for()
+    with ctx.sessions() as session:
+        export = session.scalars(
+            select(EvidenceExport).where(EvidenceExport.camera_id == rec["third"].id)
+        ).all()[-1]
+    page.goto(f"{rec['server'].url}/requests/{export.request_id}")
+    copy = page.get_by_test_id(f"copy-{export.id}")
+    assert copy.get_by_test_id("copy-state").inner_text() == "인계 전"
+    form = copy.get_by_test_id("deliver-form")
+    form.locator("input[name=recipient]").fill("여수경찰서 형사과 강경찰")
+    form.locator("select[name=method]").select_option("in_person")
+    form.locator("input[name=receipt]").fill("수령증 2026-88")
+    form.get_by_test_id("deliver").click()
+    copy = page.get_by_test_id(f"copy-{export.id}")
+    assert "수령증 2026-88" in copy.get_by_test_id("copy-recipient").inner_text()
+    copy.get_by_test_id("result-form").locator("input[name=result]").fill("피의자 검거")
+    copy.get_by_test_id("report-result").click()
+    copy = page.get_by_test_id(f"copy-{export.id}")
+    assert copy.get_by_test_id("copy-result").inner_text() == "피의자 검거"
+    with ctx.sessions() as session:
+        held = session.scalars(select(LegalHold).where(LegalHold.camera_id == rec["third"].id))
+        assert [h for h in held if h.released_at is None]  # not yet: no destruction
+    copy.get_by_test_id("destroyed-form").locator("input[name=statement]").fill("파기 확인서 접수")
+    copy.get_by_test_id("confirm-destroyed").click()
+    copy = page.get_by_test_id(f"copy-{export.id}")
+    assert copy.get_by_test_id("copy-state").inner_text() == "파기 확인"
+    assert "파기 확인서 접수" in copy.get_by_test_id("copy-destroyed").inner_text()
+    with ctx.sessions() as session:
+        holds = session.scalars(
+            select(LegalHold).where(LegalHold.camera_id == rec["third"].id)
+        ).all()
+    assert holds
+    assert all(h.released_at is not None for h in holds)
+    from registry.helpers import audit_rows
+
+    for event in ("provision.delivered", "provision.result_reported", "provision.destroyed"):
+        assert audit_rows(ctx, event), event

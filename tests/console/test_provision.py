@@ -85,3 +85,18 @@ def test_overdue_destructions_are_listed_and_bad_records_refused(recorded: dict[
     with rec["ctx"].sessions() as session:
         later = overdue(session, rec["end"] + timedelta(days=11))
     assert [p.id for p in later] == [made.json()["id"]]
+    from dataclasses import replace
+
+    from gwanje.clock import FakeClock
+
+    later_ctx = replace(rec["ctx"], clock=FakeClock(rec["end"] + timedelta(days=11)))
+    later_app = create_app(later_ctx)
+    chaser = client_as(later_app, principal_for(Role.OPERATOR, person_id=rec["choi"],
+                                                username="choi"))  # fmt: skip
+    page = chaser.get("/provisions")
+    assert page.status_code == 200
+    assert f'href="/requests/{made.json()["request_id"]}#copies"' in page.text
+    listing = chaser.get("/requests")
+    assert "파기 기한 경과 1건" in listing.text
+    now_page = operator.get("/provisions")
+    assert "파기 기한이 지난 제공 자료가 없습니다" in now_page.text

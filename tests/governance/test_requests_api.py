@@ -59,10 +59,12 @@ def test_submit_see_and_approve_through_the_api(
     assert operator.get(url).status_code == 404  # neither theirs nor theirs to decide
     assert [r["id"] for r in approver.get("/api/requests").json()["requests"]] == [request["id"]]
     assert operator.get("/api/requests").json()["requests"] == []
-    decided = approver.post(f"{url}/approve", json={"grantees": ["kang"], "version": 1})
+    decided = approver.post(f"{url}/approve", json={"grantees": ["kang", "choi"], "version": 1})
     assert decided.status_code == 200, decided.text
     assert decided.json()["state"] == "approved"
-    assert decided.json()["grant"]["grantees"] == ["kang"]
+    assert decided.json()["grant"]["grantees"] == ["choi", "kang"]
+    assert operator.get(url).status_code == 200  # now named by its grant
+    assert [r["id"] for r in operator.get("/api/requests").json()["requests"]] == [request["id"]]
     stale = approver.post(f"{url}/reject", json={"reason": "늦은 거부", "version": 1})
     assert stale.status_code == 409
     assert "approved" in stale.json()["message"]
