@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
 from gwanje.governance.config import GovernanceSettings
+from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
 from gwanje.operations.config import OperationsSettings
 from gwanje.registry.config import RegistrySettings
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     recording: RecordingSettings = Field(default_factory=RecordingSettings)  # type: ignore[arg-type]
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)  # type: ignore[arg-type]
     operations: OperationsSettings = Field(default_factory=OperationsSettings)  # type: ignore[arg-type]
+    ledgers: LedgerSettings = Field(default_factory=LedgerSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

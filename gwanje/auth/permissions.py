@@ -38,6 +38,9 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # Visitors of the controlled area (ORD-22.2): register and check in/out; approve
+    VISITOR_MANAGE = "visitor.manage"
+    VISITOR_APPROVE = "visitor.approve"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -101,6 +104,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.VIDEO_LIVE,
             P.LEDGER_READ,
+            P.VISITOR_MANAGE,
+            P.VISITOR_APPROVE,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
@@ -132,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PTZ_CONTROL,
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
+            P.VISITOR_MANAGE,
         }
     ),
     Role.POLICE_LIAISON: frozenset(

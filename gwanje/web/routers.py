@@ -11,6 +11,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
     from gwanje.governance.web import router as governance_router
+    from gwanje.ledgers.web import router as ledgers_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
     from gwanje.retention.web import router as retention_router
@@ -25,5 +26,6 @@ def all_routers() -> list[APIRouter]:
         console_router,
         governance_router,
         request_pages,
+        ledgers_router,
         audit_router,
     ]

@@ -3,8 +3,8 @@
 Hand-reviewed schema of gwanje/operations/models.py (Incident, IncidentCamera,
 IncidentEntry, Notification); docs/design/incidents.md.
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-26 00:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from gwanje.db.base import UTCDateTime
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
