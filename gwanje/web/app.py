@@ -32,16 +32,29 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
 @asynccontextmanager
 async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
-    """Timed jobs that belong to the always-running web process (ORD-28.3 recalls)."""
+    """Timed jobs that belong to the always-running web process: ORD-28.3 recalls, and
+    the notification outbox (ORD-20.4) with its MQTT acknowledgement listener."""
     from gwanje.governance.jobs import sweep_forever
+    from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
 
-    task = asyncio.create_task(sweep_forever(app.state.ctx), name="governance-sweep")
+    ctx = app.state.ctx
+    dispatcher = Dispatcher(ctx)
+    listener = AckListener(ctx) if ctx.settings.operations.mqtt_url else None
+    tasks = [
+        asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
+        asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        dispatcher.close()
+        if listener is not None:
+            listener.close()
 
 
 def create_app(ctx: Gwanje) -> FastAPI:

@@ -12,6 +12,8 @@ def all_routers() -> list[APIRouter]:
     from gwanje.governance.pages import router as request_pages
     from gwanje.governance.web import router as governance_router
     from gwanje.ledgers.web import router as ledgers_router
+    from gwanje.operations.pages import router as incident_pages
+    from gwanje.operations.web import router as operations_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
     from gwanje.retention.web import router as retention_router
@@ -26,6 +28,8 @@ def all_routers() -> list[APIRouter]:
         console_router,
         governance_router,
         request_pages,
+        operations_router,
+        incident_pages,
         ledgers_router,
         audit_router,
     ]

@@ -150,7 +150,7 @@ def test_a_fire_is_emailed_with_its_acknowledgement_link(rig: dict[str, Any]) ->
     body = mail.get_content()
     (row,) = rows(rig["ctx"], incident_id)
     token = outbox.ack_token(rig["ctx"].settings.secret(), row.id)
-    assert f"/api/notifications/{row.id}/ack?token={token}" in body
+    assert f"/ack/{row.id}?token={token}" in body
 
 
 def test_failures_retry_with_backoff_then_fail_and_escalate(rig: dict[str, Any]) -> None:

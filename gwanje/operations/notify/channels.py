@@ -44,11 +44,17 @@ class Message:
     notification_id: int
     payload: dict[str, Any]
     ack_token: str
-    ack_url: str
+    public_url: str  # where receivers reach the center
 
     def body(self) -> dict[str, Any]:
+        """The JSON a system receives: its acknowledgement goes to the API."""
+        url = f"{self.public_url}/api/notifications/{self.notification_id}/ack"
         return {"id": self.notification_id, **self.payload, "ack": {
-            "url": self.ack_url, "token": self.ack_token}}  # fmt: skip
+            "url": url, "token": self.ack_token}}  # fmt: skip
+
+    def ack_link(self) -> str:
+        """The link a person opens (email, SMS): a page with a confirm button."""
+        return f"{self.public_url}/ack/{self.notification_id}?token={self.ack_token}"
 
     def text(self) -> str:
         """Short Korean text for email and SMS."""
@@ -57,7 +63,7 @@ class Message:
         return (
             f"[관제센터 {incident['severity']}] {incident['title']}\n"
             f"유형 {incident['type']} · 장소 {incident['location'] or '-'} · 카메라 {cameras}\n"
-            f"수신 확인: {self.ack_url}?token={self.ack_token}"
+            f"수신 확인: {self.ack_link()}"
         )
 
 

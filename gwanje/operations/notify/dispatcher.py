@@ -74,10 +74,8 @@ class Dispatcher:
         if address.kind.value != claim.channel:
             return "recipient's channels changed since queueing"
         secret = self.ctx.settings.secret()
-        message = Message(
-            claim.id, claim.payload, outbox.ack_token(secret, claim.id),
-            f"{self.ops.public_url.rstrip('/')}/api/notifications/{claim.id}/ack",
-        )  # fmt: skip
+        token = outbox.ack_token(secret, claim.id)
+        message = Message(claim.id, claim.payload, token, self.ops.public_url.rstrip("/"))
         try:
             self.channels.send(address, message)
         except DeliveryError as exc:

@@ -171,7 +171,9 @@ function tileEl(index) {
   close.textContent = "×";
   close.title = t("console.wall.close");
   close.addEventListener("click", (ev) => { ev.stopPropagation(); place(null, index); });
-  head.append(name, state, close);
+  head.append(name, state);
+  if (app.dataset.incidents) head.append(incidentLink(camera, index));
+  head.append(close);
   tile.append(video, masks, head);
   const showState = (name) => {
     state.textContent = t(`console.state.${name}`);
@@ -181,6 +183,21 @@ function tileEl(index) {
   showState("waiting");
   players[index] = new LivePlayer(video, wsUrl(camera.id, stream), showState);
   return tile;
+}
+
+// ORD-20.4: an operator who sees something opens an incident for this camera at once
+// (a new tab, so the wall keeps playing).
+function incidentLink(camera, index) {
+  const link = document.createElement("a");
+  link.className = "tile-incident";
+  link.href = `/incidents?camera=${encodeURIComponent(camera.code)}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "!";
+  link.title = t("console.wall.incident");
+  link.setAttribute("data-testid", `tile-incident-${index}`);
+  link.addEventListener("click", (ev) => ev.stopPropagation());
+  return link;
 }
 
 function maskEl(masks) {

@@ -1,0 +1,215 @@
+"""HTTP API of incidents and notifications (ORD-18.2, 20.4). JSON in and out.
+
+- `POST /api/incidents` (incident.manage): open; 201 with the incident, its timeline and
+  the notifications queued for it.
+- `GET /api/incidents` (incident.read): open incidents first, then the newest closed.
+- `GET /api/incidents/{id}` (incident.read): one incident in full.
+- `POST /api/incidents/{id}/notes|notify|close` (incident.manage).
+- `POST /api/notifications/{id}/acknowledge` (incident.manage): staff record a
+  confirmation received by phone.
+- `POST /api/notifications/{id}/ack` (public, token-checked): a receiver system's
+  acknowledgement, `{"token": …}`. People acknowledge through `/ack/{id}` (pages.py), the
+  link in an email or SMS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from gwanje.auth.permissions import Permission as P
+from gwanje.auth.principal import Principal
+from gwanje.context import Gwanje
+from gwanje.errors import Forbidden, InvalidInput, NotFound
+from gwanje.operations.incidents import IncidentInput, Incidents
+from gwanje.operations.kinds import AckVia, IncidentState
+from gwanje.operations.models import Incident, IncidentEntry, Notification
+from gwanje.operations.notify import outbox
+from gwanje.registry.models import Camera
+from gwanje.web.deps import Ctx
+from gwanje.web.security import client_ip, public, requires
+
+router = APIRouter()
+Reader = Annotated[Principal, requires(P.INCIDENT_READ)]
+Manager = Annotated[Principal, requires(P.INCIDENT_MANAGE)]
+Anonymous = Annotated[Principal | None, public()]
+T = TypeVar("T")
+
+
+def work(ctx: Gwanje, request: Request, principal: Principal,
+         job: Callable[[Incidents], T]) -> T:  # fmt: skip
+    with ctx.transaction() as session:
+        return job(Incidents(session, ctx.settings, ctx.clock, principal, client_ip(request)))
+
+
+def describe(ctx: Gwanje, incident_id: int) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound("operations.error.incident_not_found", incident_id=incident_id)
+        return _as_json(session, incident, full=True)
+
+
+def incident_list(ctx: Gwanje, limit: int = 200) -> list[dict[str, Any]]:
+    """Open incidents (newest first), then the newest closed ones."""
+    with ctx.sessions() as session:
+        rows = session.scalars(
+            select(Incident)
+            .order_by((Incident.state == IncidentState.OPEN.value).desc(), Incident.id.desc())
+            .limit(limit)
+        )
+        return [_as_json(session, row, full=False) for row in rows]
+
+
+def _as_json(session: Session, row: Incident, full: bool) -> dict[str, Any]:
+    ids = [c.camera_id for c in row.cameras]
+    cameras = session.execute(
+        select(Camera.id, Camera.code, Camera.name).where(Camera.id.in_(ids)).order_by(Camera.code)
+    ).all()
+    data: dict[str, Any] = {
+        "id": row.id, "type": row.type, "severity": row.severity, "title": row.title,
+        "location": row.location, "description": row.description, "source": row.source,
+        "state": row.state, "version": row.version, "opened_at": row.opened_at.isoformat(),
+        "closed_at": row.closed_at.isoformat() if row.closed_at else None,
+        "closing_note": row.closing_note,
+        "cameras": [{"id": i, "code": code, "name": name} for i, code, name in cameras],
+    }  # fmt: skip
+    if full:
+        data["timeline"] = _timeline(session, row.id)
+        data["notifications"] = _notifications(session, row.id)
+    return data
+
+
+def _timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    entries = session.scalars(
+        select(IncidentEntry).where(IncidentEntry.incident_id == incident_id)
+        .order_by(IncidentEntry.id)
+    )  # fmt: skip
+    return [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "text": e.text,
+             "notification_id": e.notification_id} for e in entries]  # fmt: skip
+
+
+def _notifications(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Notification).where(Notification.incident_id == incident_id)
+        .order_by(Notification.id)
+    )  # fmt: skip
+    return [{
+        "id": n.id, "recipient": n.recipient, "channel": n.channel, "address": n.address,
+        "state": n.state, "attempts": n.attempts, "level": n.level,
+        "last_error": n.last_error, "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+        "ack_due_at": n.ack_due_at.isoformat() if n.ack_due_at else None,
+        "acked_at": n.acked_at.isoformat() if n.acked_at else None, "acked_via": n.acked_via,
+        "ack_note": n.ack_note,
+    } for n in rows]  # fmt: skip
+
+
+async def body_of(request: Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InvalidInput("operations.error.invalid", detail="JSON body") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("operations.error.invalid", detail="JSON object")
+    return data
+
+
+def text_of(data: dict[str, Any], name: str, default: str = "") -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise InvalidInput("operations.error.invalid", detail=name)
+    return value
+
+
+def incident_input(data: dict[str, Any]) -> IncidentInput:
+    cameras = data.get("cameras", [])
+    if not isinstance(cameras, list) or not all(isinstance(c, str) for c in cameras):
+        raise InvalidInput("operations.error.invalid", detail="cameras: list of camera codes")
+    return IncidentInput(
+        type=text_of(data, "type"), severity=text_of(data, "severity", "medium"),
+        title=text_of(data, "title"), camera_codes=tuple(cameras),
+        location=text_of(data, "location"), description=text_of(data, "description"),
+    )  # fmt: skip
+
+
+@router.post("/api/incidents")
+async def open_incident(request: Request, ctx: Ctx, principal: Manager) -> JSONResponse:
+    data = incident_input(await body_of(request))
+    made = await run_in_threadpool(work, ctx, request, principal, lambda s: s.open(data).id)
+    return JSONResponse(await run_in_threadpool(describe, ctx, made), status_code=201)
+
+
+@router.get("/api/incidents")
+def list_incidents(ctx: Ctx, principal: Reader) -> JSONResponse:
+    return JSONResponse({"incidents": incident_list(ctx)})
+
+
+@router.get("/api/incidents/{incident_id}")
+def get_incident(ctx: Ctx, principal: Reader, incident_id: int) -> JSONResponse:
+    return JSONResponse(describe(ctx, incident_id))
+
+
+async def _act(request: Request, ctx: Gwanje, principal: Principal, incident_id: int,
+               job: Callable[[Incidents, dict[str, Any]], object]) -> JSONResponse:  # fmt: skip
+    data = await body_of(request)
+    await run_in_threadpool(work, ctx, request, principal, lambda s: job(s, data))
+    return JSONResponse(await run_in_threadpool(describe, ctx, incident_id))
+
+
+@router.post("/api/incidents/{incident_id}/notes")
+async def add_note(
+    request: Request, ctx: Ctx, principal: Manager, incident_id: int
+) -> JSONResponse:
+    return await _act(request, ctx, principal, incident_id,
+                      lambda s, d: s.note(incident_id, text_of(d, "text")))  # fmt: skip
+
+
+@router.post("/api/incidents/{incident_id}/notify")
+async def notify(request: Request, ctx: Ctx, principal: Manager, incident_id: int) -> JSONResponse:
+    return await _act(request, ctx, principal, incident_id,
+                      lambda s, d: s.notify(incident_id, text_of(d, "recipient")))  # fmt: skip
+
+
+@router.post("/api/incidents/{incident_id}/close")
+async def close(request: Request, ctx: Ctx, principal: Manager, incident_id: int) -> JSONResponse:
+    def job(s: Incidents, d: dict[str, Any]) -> object:
+        version = d.get("version")
+        seen = version if isinstance(version, int) and not isinstance(version, bool) else None
+        return s.close(incident_id, text_of(d, "note"), seen)
+
+    return await _act(request, ctx, principal, incident_id, job)
+
+
+@router.post("/api/notifications/{notification_id}/acknowledge")
+async def acknowledge_by_staff(
+    request: Request, ctx: Ctx, principal: Manager, notification_id: int
+) -> JSONResponse:
+    data = await body_of(request)
+    row = await run_in_threadpool(work, ctx, request, principal, lambda s: s.acknowledge_by_phone(
+        notification_id, text_of(data, "note")))  # fmt: skip
+    return JSONResponse({"id": row.id, "state": row.state, "acked_via": row.acked_via})
+
+
+@router.post("/api/notifications/{notification_id}/ack")
+async def ack_by_token(request: Request, ctx: Ctx, principal: Anonymous,
+                       notification_id: int) -> JSONResponse:  # fmt: skip
+    token = text_of(await body_of(request), "token")
+    row = await run_in_threadpool(acknowledge_with_token, ctx, notification_id, token)
+    return JSONResponse({"id": row.id, "state": row.state})
+
+
+def acknowledge_with_token(ctx: Gwanje, notification_id: int, token: str) -> Notification:
+    """A receiver's acknowledgement; unknown id, wrong token and a second acknowledgement
+    are refused alike (nothing to probe)."""
+    with ctx.transaction() as session:
+        row = outbox.acknowledge_by_token(session, ctx.settings.secret(), ctx.clock,
+                                          notification_id, token, AckVia.TOKEN)  # fmt: skip
+    if row is None:
+        raise Forbidden("operations.error.ack_refused")
+    return row
