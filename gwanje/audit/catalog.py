@@ -18,6 +18,7 @@ EVENT_MODULES = (
     "gwanje.auth.events",
     "gwanje.console.events",
     "gwanje.governance.events",
+    "gwanje.governance.subjects.events",
     "gwanje.people.events",
     "gwanje.registry.events",
     "gwanje.retention.events",

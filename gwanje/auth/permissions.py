@@ -38,6 +38,10 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # Data-subject requests (ORD-29, PIPA-4): intake, identity, decisions, release
+    SUBJECT_REQUEST_MANAGE = "subject_request.manage"
+    # Deciding subject requests routed to review (crime-prevention cameras, ORD-29.1)
+    SUBJECT_REQUEST_REVIEW = "subject_request.review"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -82,6 +86,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.SUBJECT_REQUEST_MANAGE,
+            P.SUBJECT_REQUEST_REVIEW,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -99,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.SUBJECT_REQUEST_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -112,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REQUEST_APPROVE_EMERGENCY,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.SUBJECT_REQUEST_MANAGE,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
