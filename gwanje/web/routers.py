@@ -10,6 +10,8 @@ def all_routers() -> list[APIRouter]:
     from gwanje.auth.web import router as auth_router
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
+    from gwanje.governance.subjects.pages import router as subject_pages
+    from gwanje.governance.subjects.web import router as subject_api
     from gwanje.governance.web import router as governance_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
@@ -25,5 +27,7 @@ def all_routers() -> list[APIRouter]:
         console_router,
         governance_router,
         request_pages,
+        subject_api,
+        subject_pages,
         audit_router,
     ]

@@ -72,9 +72,11 @@ def items(clock: FakeClock, *codes: str) -> tuple[ItemInput, ...]:
 
 
 def ready(ctx: Gwanje, clock: FakeClock, c: dict[str, int], *codes: str, **change: Any) -> int:
-    """A public request, identity verified, resolved to `codes` (default the traffic cam)."""
+    """A public request, identity verified (every document the request calls for),
+    resolved to `codes` (default the traffic camera)."""
     request_id = file(ctx, clock, **change).request_id
-    run(ctx, officer(c), lambda s: s.verify_identity(request_id, ["id_card"], "운전면허증 확인"))
+    docs = ["id_card", "vehicle_registration", "power_of_attorney"]
+    run(ctx, officer(c), lambda s: s.verify_identity(request_id, docs, "운전면허증 확인"))
     wanted = items(clock, *(codes or ("SR-T1",)))
     run(ctx, officer(c), lambda s: s.resolve(request_id, wanted))
     return request_id

@@ -426,7 +426,7 @@ class Subjects:
         if row is None:
             raise NotFound("subjects.error.not_found", request_id=request_id)
         if version is not None and version != row.version:
-            raise Conflict("subjects.error.changed", state=row.state)
+            raise _changed(row)
         return row
 
     def _visible(self, request_id: int, version: int | None) -> SubjectRequest:
@@ -483,7 +483,7 @@ class Subjects:
         )  # fmt: skip
         if result.rowcount != 1:  # type: ignore[attr-defined]
             self.session.refresh(row)
-            raise Conflict("subjects.error.changed", state=row.state)
+            raise _changed(row)
         self.session.refresh(row)
 
     def _hold(self, row: SubjectRequest) -> list[LegalHold]:
@@ -537,3 +537,8 @@ class Subjects:
 
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _changed(row: SubjectRequest) -> Conflict:
+    """Someone else acted first: the message names the state in the reader's language."""
+    return Conflict(f"subjects.error.changed_{row.state}", state=row.state)
