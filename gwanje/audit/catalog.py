@@ -18,6 +18,7 @@ EVENT_MODULES = (
     "gwanje.auth.events",
     "gwanje.console.events",
     "gwanje.governance.events",
+    "gwanje.governance.subjects.events",
     "gwanje.ledgers.events",
     "gwanje.operations.events",
     "gwanje.people.events",

@@ -41,6 +41,10 @@ class Permission(StrEnum):
     # Visitors of the controlled area (ORD-22.2): register and check in/out; approve
     VISITOR_MANAGE = "visitor.manage"
     VISITOR_APPROVE = "visitor.approve"
+    # Data-subject requests (ORD-29, PIPA-4): intake, identity, decisions, release
+    SUBJECT_REQUEST_MANAGE = "subject_request.manage"
+    # Deciding subject requests routed to review (crime-prevention cameras, ORD-29.1)
+    SUBJECT_REQUEST_REVIEW = "subject_request.review"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -89,6 +93,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
+            P.SUBJECT_REQUEST_MANAGE,
+            P.SUBJECT_REQUEST_REVIEW,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -110,6 +116,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
+            P.SUBJECT_REQUEST_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -124,6 +131,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
+            P.SUBJECT_REQUEST_MANAGE,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that

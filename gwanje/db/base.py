@@ -54,6 +54,7 @@ def import_all_models() -> None:
     import gwanje.auth.models
     import gwanje.console.models
     import gwanje.governance.models
+    import gwanje.governance.subjects.models
     import gwanje.ledgers.models
     import gwanje.media.models
     import gwanje.operations.models

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gwanje.governance.subjects.config import SubjectSettings
+
 
 class GovernanceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -21,4 +23,7 @@ class GovernanceSettings(BaseModel):
     )
     sweep_interval_s: float = Field(
         60.0, gt=0, description="How often overdue emergency approvals are recalled."
+    )
+    subjects: SubjectSettings = Field(
+        default_factory=SubjectSettings, description="Data-subject requests (ORD-29, PIPA-4)."
     )

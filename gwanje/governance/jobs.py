@@ -2,7 +2,8 @@
 
 ORD-28.3: an emergency approval whose follow-up approval has not come by its deadline is
 recalled "at once"; `sweep_forever` checks every `governance.sweep_interval_s` seconds, so
-"at once" means within that interval (60 s by default).
+"at once" means within that interval (60 s by default). The same sweep raises the overdue
+alarm of data-subject requests (PIPA-4, `gwanje.governance.subjects.jobs`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gwanje.context import Gwanje
 from gwanje.governance.requests import Requests
+from gwanje.governance.subjects.jobs import alarm_overdue
 from gwanje.registry.service import system_principal
 
 log = logging.getLogger(__name__)
@@ -34,4 +36,8 @@ async def sweep_forever(ctx: Gwanje) -> None:
                 log.warning("recalled overdue emergency approvals: %s", recalled)
         except Exception:  # the next round tries again; the web process goes on
             log.exception("recalling overdue emergency approvals failed")
+        try:
+            await run_in_threadpool(alarm_overdue, ctx)
+        except Exception:  # as above: the next round tries again
+            log.exception("raising overdue subject-request alarms failed")
         await asyncio.sleep(ctx.settings.governance.sweep_interval_s)

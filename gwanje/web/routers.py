@@ -10,6 +10,8 @@ def all_routers() -> list[APIRouter]:
     from gwanje.auth.web import router as auth_router
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
+    from gwanje.governance.subjects.pages import router as subject_pages
+    from gwanje.governance.subjects.web import router as subject_api
     from gwanje.governance.web import router as governance_router
     from gwanje.ledgers.web import router as ledgers_router
     from gwanje.operations.pages import router as incident_pages
@@ -31,5 +33,7 @@ def all_routers() -> list[APIRouter]:
         operations_router,
         incident_pages,
         ledgers_router,
+        subject_api,
+        subject_pages,
         audit_router,
     ]

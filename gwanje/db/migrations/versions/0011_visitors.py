@@ -3,7 +3,7 @@
 Hand-reviewed schema of gwanje/ledgers/models.py (Visit).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-27 00:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from gwanje.db.base import UTCDateTime
 
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
