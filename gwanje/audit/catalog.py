@@ -20,6 +20,7 @@ EVENT_MODULES = (
     "gwanje.governance.events",
     "gwanje.people.events",
     "gwanje.registry.events",
+    "gwanje.reports.events",
     "gwanje.retention.events",
 )
 OPTIONAL = frozenset({"gwanje.people.events", "gwanje.registry.events"})

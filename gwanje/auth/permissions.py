@@ -38,6 +38,9 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # Reports (issue 5): the self-inspection (ORD-13) and the monthly access review (PIPA-3)
+    REPORT_READ = "report.read"
+    REPORT_REVIEW = "report.review"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -82,6 +85,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_RECORD,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.REPORT_READ,
+            P.REPORT_REVIEW,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -99,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.REPORT_READ,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -124,7 +130,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
     Role.AUDITOR: frozenset(
-        {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ}
+        {
+            P.CAMERA_READ,
+            P.PERSON_READ,
+            P.AUDIT_READ,
+            P.AUDIT_VERIFY,
+            P.LEDGER_READ,
+            P.REPORT_READ,
+            P.REPORT_REVIEW,
+        }
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
     Role.SYSTEM_ADMIN: frozenset(

@@ -13,6 +13,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.governance.web import router as governance_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
+    from gwanje.reports.web import router as reports_router
     from gwanje.retention.web import router as retention_router
     from gwanje.web.pages import router as shell_router
 
@@ -26,4 +27,5 @@ def all_routers() -> list[APIRouter]:
         governance_router,
         request_pages,
         audit_router,
+        reports_router,
     ]
