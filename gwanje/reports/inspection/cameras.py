@@ -117,7 +117,7 @@ def recording_gaps(session: Session, clock: Clock, settings: Settings) -> CheckR
     ))  # fmt: skip
     if recorded is None and not gaps:
         return CheckResult(Status.NOT_APPLICABLE, "reports.summary.no_recordings")
-    codes = dict(session.execute(select(Camera.id, Camera.code)).tuples().all())
+    codes = {r[0]: r[1] for r in session.execute(select(Camera.id, Camera.code))}
     per: dict[int, list[Gap]] = defaultdict(list)
     for gap in gaps:
         per[gap.camera_id].append(gap)

@@ -42,7 +42,7 @@ def retention_period(session: Session, clock: Clock, settings: Settings) -> Chec
     over = session.execute(
         select(Camera.code, Camera.retention_days)
         .where(Camera.retention_days > MAX_RETENTION_DAYS).order_by(Camera.code)
-    ).tuples().all()  # fmt: skip
+    ).all()  # fmt: skip
     rows += list(over)
     checked = session.scalar(select(func.count()).select_from(Camera)) or 0
     status = Status.FAIL if rows else Status.PASS
@@ -65,7 +65,7 @@ def retention_overdue(session: Session, clock: Clock, settings: Settings) -> Che
             .where(Segment.camera_id.in_(camera_ids), unheld())
             .where(Segment.end_at < now - timedelta(days=days))
             .group_by(Camera.code)
-        ).tuples().all()  # fmt: skip
+        ).all()  # fmt: skip
         for code, count, oldest, newest, size in found:
             late = late or as_utc(newest) < now - timedelta(days=days) - PURGE_GRACE
             rows.append((code, days, count, local_text(oldest, zone_of(settings)), size))
@@ -83,8 +83,8 @@ def holds_review(session: Session, clock: Clock, settings: Settings) -> CheckRes
     active = list(session.scalars(
         select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.review_at)
     ))  # fmt: skip
-    codes = dict(session.execute(select(Camera.id, Camera.code)).tuples().all())
-    owners = dict(session.execute(select(Person.id, Person.username)).tuples().all())
+    codes = {r[0]: r[1] for r in session.execute(select(Camera.id, Camera.code))}
+    owners = {r[0]: r[1] for r in session.execute(select(Person.id, Person.username))}
     rows = [
         (h.id, codes.get(h.camera_id, ""), h.ground, owners.get(h.owner_id, ""),
          local_text(h.review_at, zone), h.source)
