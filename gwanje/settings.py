@@ -27,6 +27,7 @@ from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
 from gwanje.operations.config import OperationsSettings
 from gwanje.registry.config import RegistrySettings
+from gwanje.reports.config import ReportsSettings
 
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "gwanje", "password"})
 
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)  # type: ignore[arg-type]
     operations: OperationsSettings = Field(default_factory=OperationsSettings)  # type: ignore[arg-type]
     ledgers: LedgerSettings = Field(default_factory=LedgerSettings)  # type: ignore[arg-type]
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

@@ -23,6 +23,7 @@ EVENT_MODULES = (
     "gwanje.operations.events",
     "gwanje.people.events",
     "gwanje.registry.events",
+    "gwanje.reports.events",
     "gwanje.retention.events",
 )
 OPTIONAL = frozenset({"gwanje.people.events", "gwanje.registry.events"})

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     SUBJECT_REQUEST_MANAGE = "subject_request.manage"
     # Deciding subject requests routed to review (crime-prevention cameras, ORD-29.1)
     SUBJECT_REQUEST_REVIEW = "subject_request.review"
+    # Reports (issue 5): the self-inspection (ORD-13) and the monthly access review (PIPA-3)
+    REPORT_READ = "report.read"
+    REPORT_REVIEW = "report.review"
     # Retention and legal holds (ORD-31.1): no video access, only how long it is kept
     RETENTION_MANAGE = "retention.manage"
     LEGAL_HOLD_MANAGE = "retention.hold"
@@ -95,6 +98,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_READ,
             P.SUBJECT_REQUEST_MANAGE,
             P.SUBJECT_REQUEST_REVIEW,
+            P.REPORT_READ,
+            P.REPORT_REVIEW,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -117,6 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
             P.SUBJECT_REQUEST_MANAGE,
+            P.REPORT_READ,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -161,7 +167,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
     Role.AUDITOR: frozenset(
-        {P.CAMERA_READ, P.PERSON_READ, P.AUDIT_READ, P.AUDIT_VERIFY, P.LEDGER_READ, P.INCIDENT_READ}
+        {
+            P.CAMERA_READ,
+            P.PERSON_READ,
+            P.AUDIT_READ,
+            P.AUDIT_VERIFY,
+            P.LEDGER_READ,
+            P.REPORT_READ,
+            P.REPORT_REVIEW,
+            P.INCIDENT_READ,
+        }
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
     Role.SYSTEM_ADMIN: frozenset(

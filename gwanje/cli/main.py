@@ -18,6 +18,7 @@ from gwanje.media.camsim.cli import camsim
 from gwanje.media.cli import check_command, record, recordings
 from gwanje.people.cli import app as people_app
 from gwanje.registry.cli import app as registry_app
+from gwanje.reports.cli import app as report_app
 from gwanje.retention.cli import app as retention_app
 from gwanje.retention.cli import holds_app
 
@@ -63,6 +64,7 @@ app.add_typer(registry_app, name="cameras")
 app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 app.command("demo")(demo)
 app.command("camsim")(camsim)
 app.command("record")(record)

@@ -18,6 +18,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.operations.web import router as operations_router
     from gwanje.people.web import router as people_router
     from gwanje.registry.web import router as registry_router
+    from gwanje.reports.web import router as reports_router
     from gwanje.retention.web import router as retention_router
     from gwanje.web.pages import router as shell_router
 
@@ -36,4 +37,5 @@ def all_routers() -> list[APIRouter]:
         subject_api,
         subject_pages,
         audit_router,
+        reports_router,
     ]
