@@ -19,6 +19,7 @@ EVENT_MODULES = (
     "gwanje.console.events",
     "gwanje.governance.events",
     "gwanje.people.events",
+    "gwanje.ptz.events",
     "gwanje.registry.events",
     "gwanje.retention.events",
 )

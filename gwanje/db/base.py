@@ -56,5 +56,6 @@ def import_all_models() -> None:
     import gwanje.governance.models
     import gwanje.media.models
     import gwanje.people.models
+    import gwanje.ptz.models
     import gwanje.registry.models
     import gwanje.retention.models  # noqa: F401

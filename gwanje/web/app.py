@@ -32,16 +32,26 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
 @asynccontextmanager
 async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
-    """Timed jobs that belong to the always-running web process (ORD-28.3 recalls)."""
+    """Timed jobs that belong to the always-running web process (ORD-28.3 recalls, PTZ
+    cameras going home after idle)."""
     from gwanje.governance.jobs import sweep_forever
+    from gwanje.ptz import jobs as ptz_jobs
+    from gwanje.ptz.web import close_connector, connector_of
 
-    task = asyncio.create_task(sweep_forever(app.state.ctx), name="governance-sweep")
+    tasks = [
+        asyncio.create_task(sweep_forever(app.state.ctx), name="governance-sweep"),
+        asyncio.create_task(
+            ptz_jobs.sweep_forever(app.state.ctx, lambda: connector_of(app)), name="ptz-sweep"
+        ),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        close_connector(app)
 
 
 def create_app(ctx: Gwanje) -> FastAPI:

@@ -12,6 +12,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.governance.pages import router as request_pages
     from gwanje.governance.web import router as governance_router
     from gwanje.people.web import router as people_router
+    from gwanje.ptz.web import router as ptz_router
     from gwanje.registry.web import router as registry_router
     from gwanje.retention.web import router as retention_router
     from gwanje.web.pages import router as shell_router
@@ -23,6 +24,7 @@ def all_routers() -> list[APIRouter]:
         registry_router,
         retention_router,
         console_router,
+        ptz_router,
         governance_router,
         request_pages,
         audit_router,
