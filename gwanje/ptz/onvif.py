@@ -72,11 +72,13 @@ class OnvifConnector:
             from onvif import ONVIFCamera  # imported late: it configures logging on import
 
             parts = urlsplit(endpoint.url)
+            # No credentials: an empty token, which a device without authentication
+            # ignores (the library cannot build a request without one).
             cam = ONVIFCamera(
                 parts.hostname or "",
                 parts.port or 80,
-                endpoint.username,
-                endpoint.password,
+                endpoint.username or "",
+                endpoint.password or "",
                 no_cache=True,
             )
             try:
