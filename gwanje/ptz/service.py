@@ -6,9 +6,9 @@ Owns: `PtzControl` (moves, stop, presets, status, for holders of `ptz.control`),
 
 Invariants:
 - a command is allowed only to a holder of `ptz.control` over that very camera (role,
-  department and camera scope), on a linked camera with a PTZ configuration; anything
-  else is refused and the refusal audited (`ptz.refused`, written after the refused
-  transaction rolled back, so it is never lost);
+  department and camera scope), on a linked camera with a PTZ configuration (a camera
+  without one is "not found"); anything else is refused and the refusal audited
+  (`ptz.refused`, written after the refused transaction rolled back, so never lost);
 - a target inside the purpose area moves freely; outside it, the command is refused
   unless it carries a lawful reason (crime prevention or another law) with text; relative
   moves are turned into absolute moves to the checked target, so the device cannot end
@@ -156,22 +156,14 @@ class PtzControl:
         """The camera and its PTZ configuration, if this principal may steer it."""
         camera = self.session.get(Camera, camera_id)
         config = self.session.get(PtzCamera, camera_id)
-        allowed = (
-            camera is not None
-            and config is not None
-            and camera.status == CameraStatus.LINKED
-            and self.principal.may_use_on_camera(
-                Permission.PTZ_CONTROL, camera.id, camera.department_id
-            )
+        if camera is None or config is None:
+            raise NotFound("ptz.error.not_ptz", camera=str(camera_id))
+        allowed = camera.status == CameraStatus.LINKED and self.principal.may_use_on_camera(
+            Permission.PTZ_CONTROL, camera.id, camera.department_id
         )
-        if not allowed or camera is None or config is None:
+        if not allowed:
             raise self._refusal(
-                camera_id,
-                camera.code if camera else "",
-                mode,
-                target,
-                "not_allowed",
-                "ptz.error.not_allowed",
+                camera_id, camera.code, mode, target, "not_allowed", "ptz.error.not_allowed"
             )
         return camera, config
 
