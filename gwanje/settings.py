@@ -26,6 +26,7 @@ from gwanje.governance.config import GovernanceSettings
 from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
 from gwanje.operations.config import OperationsSettings
+from gwanje.ptz.config import PtzSettings
 from gwanje.registry.config import RegistrySettings
 from gwanje.reports.config import ReportsSettings
 
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     operations: OperationsSettings = Field(default_factory=OperationsSettings)  # type: ignore[arg-type]
     ledgers: LedgerSettings = Field(default_factory=LedgerSettings)  # type: ignore[arg-type]
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
+    ptz: PtzSettings = Field(default_factory=PtzSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

@@ -22,6 +22,7 @@ EVENT_MODULES = (
     "gwanje.ledgers.events",
     "gwanje.operations.events",
     "gwanje.people.events",
+    "gwanje.ptz.events",
     "gwanje.registry.events",
     "gwanje.reports.events",
     "gwanje.retention.events",

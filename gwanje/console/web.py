@@ -61,7 +61,7 @@ RETRY_SECONDS = 2.0  # how often an unavailable stream is tried again while the 
 
 
 _PLAYBACK_STRINGS = ("console.playback.", "console.error.", "console.health.", "console.export.")
-_JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.")
+_JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.", "ptz.")
 
 
 @router.get("/wall")

@@ -59,5 +59,6 @@ def import_all_models() -> None:
     import gwanje.media.models
     import gwanje.operations.models
     import gwanje.people.models
+    import gwanje.ptz.models
     import gwanje.registry.models
     import gwanje.retention.models  # noqa: F401

@@ -32,10 +32,13 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
 @asynccontextmanager
 async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
-    """Timed jobs that belong to the always-running web process: ORD-28.3 recalls, and
-    the notification outbox (ORD-20.4) with its MQTT acknowledgement listener."""
+    """Timed jobs that belong to the always-running web process: ORD-28.3 recalls, the
+    notification outbox (ORD-20.4) with its MQTT acknowledgement listener, PTZ cameras
+    going home after idle."""
     from gwanje.governance.jobs import sweep_forever
     from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
+    from gwanje.ptz import jobs as ptz_jobs
+    from gwanje.ptz.web import close_connector, connector_of
 
     ctx = app.state.ctx
     dispatcher = Dispatcher(ctx)
@@ -43,6 +46,9 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
         asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
+        asyncio.create_task(
+            ptz_jobs.sweep_forever(ctx, lambda: connector_of(app)), name="ptz-sweep"
+        ),
     ]
     try:
         yield
@@ -55,6 +61,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
         dispatcher.close()
         if listener is not None:
             listener.close()
+        close_connector(app)
 
 
 def create_app(ctx: Gwanje) -> FastAPI:

@@ -17,6 +17,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.operations.pages import router as incident_pages
     from gwanje.operations.web import router as operations_router
     from gwanje.people.web import router as people_router
+    from gwanje.ptz.web import router as ptz_router
     from gwanje.registry.web import router as registry_router
     from gwanje.reports.web import router as reports_router
     from gwanje.retention.web import router as retention_router
@@ -29,6 +30,7 @@ def all_routers() -> list[APIRouter]:
         registry_router,
         retention_router,
         console_router,
+        ptz_router,
         governance_router,
         request_pages,
         operations_router,

@@ -36,6 +36,12 @@ def camsim(
     gop: Annotated[
         int | None, typer.Option(min=1, help="Frames between keyframes (default: 1 s).")
     ] = None,
+    ptz_cameras: Annotated[
+        int, typer.Option(min=0, help="Cameras 1..N are PTZ cameras with an ONVIF device.")
+    ] = 0,
+    onvif_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="ONVIF port of PTZ camera 1 (N: +N-1).")
+    ] = 8080,
 ) -> None:
     """Serve simulated RTSP cameras: rtsp://HOST:PORT/camN/main and /camN/sub."""
     if profile not in PROFILES:
@@ -53,7 +59,12 @@ def camsim(
     clips = load_or_generate(cache, chosen)
     verb = "generated" if clips.generated else "loaded"
     typer.echo(f"clips {verb} in {clips.seconds:.1f} s")
-    config = ServerConfig(cameras=cameras, host=host, port=port, user=user, password=password)
+    if ptz_cameras > cameras:
+        raise typer.BadParameter("at most --cameras", param_hint="--ptz-cameras")
+    config = ServerConfig(
+        cameras=cameras, host=host, port=port, user=user, password=password,
+        ptz_cameras=ptz_cameras, onvif_port=onvif_port,
+    )  # fmt: skip
     asyncio.run(_serve(config, clips))
 
 
@@ -69,6 +80,9 @@ async def _serve(config: ServerConfig, clips: ClipSet) -> None:
         typer.echo(f"{server.url(index, 'main')}  {server.url(index, 'sub')}")
     if config.cameras > shown:
         typer.echo(f"... {server.url(config.cameras, 'main')}")
+    if server.onvif is not None:
+        for index in sorted(server.onvif.ports)[:SHOWN_URLS]:
+            typer.echo(f"cam{index} PTZ: {server.onvif.device_url(index)}")
     auth = f", Digest user {config.user!r}" if config.user else ""
     typer.echo(
         f"serving {config.cameras} cameras on port {server.port}{auth}; SIGTERM or Ctrl-C stops",

@@ -131,3 +131,12 @@ def send_times(server: CamsimServer, index: int, stream: str) -> list[tuple[int,
     if log is None:
         raise RuntimeError("camsim was started without log_send_times")
     return list(log.get((server.camera(index).index, stream), ()))
+
+
+def ptz_position(server: CamsimServer, index: int) -> tuple[float, float, float]:
+    """Where a PTZ camera points now (not a fault: an observation for tests)."""
+    camera = server.camera(index)
+    if camera.ptz is None:
+        raise ValueError(f"cam{index} is not a PTZ camera")
+    at = camera.ptz.head.at(server.now())
+    return (at.pan, at.tilt, at.zoom)

@@ -56,6 +56,7 @@ class CamsimHandle(StopsOnExit):
         self.port = server.port
         self.cameras = server.config.cameras
         self.udp_ports = server.udp_ports
+        self.onvif_ports = dict(server.onvif.ports) if server.onvif is not None else {}
 
     def url(
         self,
@@ -71,6 +72,17 @@ class CamsimHandle(StopsOnExit):
             return url
         cred = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
         return url.replace("rtsp://", f"rtsp://{cred}@", 1)
+
+    def onvif_url(self, cam_index: int) -> str:
+        """The ONVIF device service of a PTZ camera."""
+        if cam_index not in self.onvif_ports:
+            raise ValueError(f"cam{cam_index} is not a PTZ camera")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.onvif_ports[cam_index]}/onvif/device_service"
+
+    def ptz_position(self, cam_index: int) -> tuple[float, float, float]:
+        """Where PTZ camera `cam_index` points now: (pan, tilt, zoom)."""
+        return self._call(faults.ptz_position, cam_index)
 
     # -- faults ---------------------------------------------------------------------------
 

@@ -22,7 +22,12 @@ from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.protocol import Request, RtspError, url_path
 from gwanje.media.camsim.sdp import VIDEO_TRACK
 from gwanje.media.camsim.state import Camera, Session, TrackSetup
-from gwanje.media.camsim.timeline import audio_due, audio_position, video_position
+from gwanje.media.camsim.timeline import (
+    audio_due,
+    audio_position,
+    live_position,
+    video_position,
+)
 from gwanje.media.camsim.transport import TransportChoice, parse_transport
 
 if TYPE_CHECKING:
@@ -261,6 +266,9 @@ def _first_tick(server: CamsimServer, session: Session) -> int:
     if VIDEO_TRACK not in session.tracks:
         return tick
     camera = session.camera
+    if camera.ptz is not None:  # a live encoder makes an IDR whenever asked
+        camera.ptz.encoders[session.stream].force_key = True
+        return tick
     track = camera.media.video(session.stream)
     for t in range(tick, tick + track.frames + 1):
         if track.clip.keyframes[camera.frame_number(t) % track.frames]:
@@ -273,7 +281,10 @@ def _rtp_info(server: CamsimServer, session: Session, base: str, tick: int) -> s
     n = camera.frame_number(tick)
     items = []
     for track_id in sorted(session.tracks):
-        if track_id == VIDEO_TRACK:
+        if track_id == VIDEO_TRACK and camera.ptz is not None:
+            sent = camera.ptz.encoders[session.stream].packets_sent
+            seq, ts = live_position(camera.clocks[session.stream], sent, n, server.fps)
+        elif track_id == VIDEO_TRACK:
             track = camera.media.video(session.stream)
             _, seq, ts = video_position(track, camera.clocks[session.stream], n, server.fps)
         else:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from gwanje.media.camsim import sdp
 from gwanje.media.camsim.auth import DigestAuth
 from gwanje.media.camsim.clips import ClipSet
-from gwanje.media.camsim.profile import StreamName
+from gwanje.media.camsim.onvif.server import OnvifServer
+from gwanje.media.camsim.profile import STREAMS, StreamName
+from gwanje.media.camsim.ptzvideo import PtzRig
 from gwanje.media.camsim.rtsp import RtspConnection
 from gwanje.media.camsim.state import Camera, CameraMedia, Session
 from gwanje.media.camsim.streamer import Streamer
@@ -43,12 +45,18 @@ class ServerConfig:
     # Keep when each video frame was sent (RTP timestamp -> wall time), for latency
     # benchmarks; off by default (a small ring per camera stream).
     log_send_times: bool = False
+    # Cameras 1..ptz_cameras are PTZ cameras: their picture is a digital pan/tilt/zoom,
+    # encoded live, steered through an ONVIF device on `onvif_port` (0: any free port).
+    ptz_cameras: int = 0
+    onvif_port: int = 0
 
 
 class CamsimServer:
     def __init__(self, config: ServerConfig, clips: ClipSet) -> None:
         if config.cameras < 1:
             raise ValueError("at least one camera")
+        if not 0 <= config.ptz_cameras <= config.cameras:
+            raise ValueError("ptz_cameras must be between 0 and cameras")
         self.config = config
         self.clips = clips
         self.fps = clips.profile.fps
@@ -64,6 +72,11 @@ class CamsimServer:
             Camera(i + 1, media[i % count], phase=(i // count) * 13 % frames)
             for i in range(config.cameras)
         ]
+        for camera in self.cameras[: config.ptz_cameras]:
+            _make_ptz(camera, clips)
+        self.onvif: OnvifServer | None = (
+            OnvifServer(self, config.host, config.onvif_port) if config.ptz_cameras else None
+        )
         self.auth = (
             DigestAuth(config.user, config.password or "") if config.user is not None else None
         )
@@ -94,6 +107,8 @@ class CamsimServer:
             backlog=1024,
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
+        if self.onvif is not None:
+            await self.onvif.start()
         self._ticker = asyncio.create_task(self.streamer.run(), name="camsim-ticker")
 
     def _open_udp(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -125,6 +140,8 @@ class CamsimServer:
                 await self._ticker
         if self._server is not None:
             self._server.close()
+        if self.onvif is not None:
+            await self.onvif.close()
         for conn in list(self.connections):
             conn.abort()
         loop = asyncio.get_running_loop()
@@ -192,6 +209,14 @@ class CamsimServer:
             for session in [s for s in camera.sessions if s.last_seen < deadline]:
                 log.info("camsim: session %s on %s timed out", session.id, camera.name)
                 self.end_session(session)
+
+
+def _make_ptz(camera: Camera, clips: ClipSet) -> None:
+    """Give a camera a PTZ rig; its SDP describes the live encoders' streams."""
+    rig = PtzRig.build(clips.profile)
+    main, sub = (compile_video(rig.encoders[s].describe(rig.head.position)) for s in STREAMS)
+    camera.media = CameraMedia(f"{camera.media.label}-ptz", main, sub, camera.media.audio)
+    camera.ptz = rig
 
 
 def _udp_socket(host: str, port: int) -> socket.socket:

@@ -18,6 +18,7 @@ from gwanje.media.camsim.profile import STREAMS, StreamName
 from gwanje.media.camsim.timeline import AudioTrack, RtpClock, VideoTrack
 
 if TYPE_CHECKING:
+    from gwanje.media.camsim.ptzvideo import PtzRig
     from gwanje.media.camsim.rtsp import RtspConnection
 
 
@@ -47,6 +48,7 @@ class Camera:
     down_until: float = 0.0
     corrupt_until: float = 0.0
     refuse_auth: bool = False
+    ptz: PtzRig | None = None  # a PTZ camera: its picture is rendered and encoded live
 
     def __post_init__(self) -> None:
         self.reboot(self.boot_tick)

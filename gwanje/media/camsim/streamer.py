@@ -26,7 +26,12 @@ from gwanje.media.camsim import rtp
 from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
 from gwanje.media.camsim.state import Camera, Session, TrackSetup
-from gwanje.media.camsim.timeline import audio_due, audio_position, video_position
+from gwanje.media.camsim.timeline import (
+    audio_due,
+    audio_position,
+    live_position,
+    video_position,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +118,8 @@ class Streamer:
         self, camera: Camera, stream: StreamName, sessions: list[Session], tick: int, now: float
     ) -> None:
         n = camera.frame_number(tick)
-        track = camera.media.video(stream)
         clock = camera.clocks[stream]
-        pos, seq, ts = video_position(track, clock, n, self.fps)
-        tpl = track.templates[pos]
-        key = track.clip.keyframes[pos]
+        tpl, key, seq, ts = self._video_unit(camera, stream, tick, n, now)
         corrupt = now < camera.corrupt_until
         cache: dict[int, bytearray] = {}
         if self.send_times is not None:
@@ -140,6 +142,20 @@ class Streamer:
             audio = session.tracks.get(AUDIO_TRACK)
             if audio is not None:
                 self._audio(camera, session, audio, n)
+
+    def _video_unit(
+        self, camera: Camera, stream: StreamName, tick: int, n: int, now: float
+    ) -> tuple[rtp.PacketTemplate, bool, int, int]:
+        """(template, keyframe, first seq, timestamp) of frame n: from the clip, or for a
+        PTZ camera rendered at the head's position and encoded now (once per tick)."""
+        clock = camera.clocks[stream]
+        if camera.ptz is not None:
+            live = camera.ptz.encoders[stream].frame_for_tick(tick, camera.ptz.head.at(now), n)
+            seq, ts = live_position(clock, live.first_packet, n, self.fps)
+            return live.template, live.key, seq, ts
+        track = camera.media.video(stream)
+        pos, seq, ts = video_position(track, clock, n, self.fps)
+        return track.templates[pos], track.clip.keyframes[pos], seq, ts
 
     def _video_ok(self, session: Session, setup: TrackSetup, key: bool) -> bool:
         if setup.tcp and session.conn.backlog() > MAX_BACKLOG:

@@ -84,6 +84,13 @@ def video_position(track: VideoTrack, clock: RtpClock, n: int, fps: int) -> tupl
     return pos, seq & 0xFFFF, ts & 0xFFFFFFFF
 
 
+def live_position(clock: RtpClock, first_packet: int, n: int, fps: int) -> tuple[int, int]:
+    """(first seq, timestamp) of frame n of a live-encoded (PTZ) stream whose encoder had
+    sent `first_packet` packets before it: its sequence numbers follow what it sent."""
+    ts = clock.ts_base + n * VIDEO_CLOCK // fps + clock.ts_offset
+    return (clock.seq_base + first_packet) & 0xFFFF, ts & 0xFFFFFFFF
+
+
 def audio_due(n: int, rate: int, fps: int) -> range:
     """Audio access units whose capture time falls in frame n's interval (n-1, n]."""
     per = fps * AAC_FRAME

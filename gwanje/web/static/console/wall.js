@@ -7,6 +7,7 @@
 // this browser (localStorage); named layouts are saved on the server, per operator.
 
 import { LivePlayer } from "./player.js";
+import { PtzPanel } from "./ptz.js";
 
 const app = document.querySelector(".wall-app");
 const S = JSON.parse(document.getElementById("wall-strings").textContent);
@@ -28,6 +29,7 @@ let enlarged = -1;
 let selected = 0;
 let tourTimer = null;
 let tourPage = 0;
+let ptzCameras = new Set(); // cameras this operator may steer (ORD-10.1: on the enlarged tile)
 
 function say(text) { messageEl.textContent = text; }
 
@@ -230,6 +232,11 @@ function place(cameraId, index) {
 function toggleEnlarged(index) {
   enlarged = enlarged === index ? -1 : index;
   renderWall();
+  wallEl.querySelectorAll(".ptz-panel").forEach((el) => el.remove());
+  const camera = byId.get(tiles[index]);
+  if (enlarged === index && camera && ptzCameras.has(camera.id)) {
+    new PtzPanel(tileNodes[index], camera, t, csrf);
+  }
 }
 
 function setGrid(n) {
@@ -348,6 +355,7 @@ function toggleTour() {
 async function start() {
   cameras = (await api("GET", "/api/wall/cameras")).cameras;
   byId = new Map(cameras.map((c) => [c.id, c]));
+  try { ptzCameras = new Set((await api("GET", "/api/ptz")).cameras); } catch (err) { /* no ptz.control */ }
   renderTree();
   restore();
   // /wall?camera=ID (from the map or a camera's page): show it on the selected tile.
