@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from gwanje import __version__
 from gwanje.auth import middleware as auth_middleware
@@ -36,11 +37,14 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     notification outbox (ORD-20.4) with its MQTT acknowledgement listener, PTZ cameras
     going home after idle."""
     from gwanje.governance.jobs import sweep_forever
+    from gwanje.governance.subjects.masking import fail_interrupted
+    from gwanje.governance.subjects.masking_web import close_runner
     from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
     from gwanje.ptz import jobs as ptz_jobs
     from gwanje.ptz.web import close_connector, connector_of
 
     ctx = app.state.ctx
+    await run_in_threadpool(fail_interrupted, ctx)  # jobs a stopped process left running
     dispatcher = Dispatcher(ctx)
     listener = AckListener(ctx) if ctx.settings.operations.mqtt_url else None
     tasks = [
@@ -62,6 +66,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
         if listener is not None:
             listener.close()
         close_connector(app)
+        await run_in_threadpool(close_runner, app)
 
 
 def create_app(ctx: Gwanje) -> FastAPI:

@@ -10,6 +10,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.auth.web import router as auth_router
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
+    from gwanje.governance.subjects.masking_web import router as masking_pages
     from gwanje.governance.subjects.pages import router as subject_pages
     from gwanje.governance.subjects.web import router as subject_api
     from gwanje.governance.web import router as governance_router
@@ -38,6 +39,7 @@ def all_routers() -> list[APIRouter]:
         ledgers_router,
         subject_api,
         subject_pages,
+        masking_pages,
         audit_router,
         reports_router,
     ]

@@ -2,10 +2,10 @@
 
 `make_clip(path, width, height, seconds)` writes an H.264 MP4 (libx264, through PyAV) of
 a textured street-like scene in which three copies of a real face photograph
-(`faces/astronaut.jpg`, public domain, see `faces/LICENSE.md`) move across the frame at
-different sizes, one mirrored, and returns where each face is on every frame (the
-face's own box inside the pasted photo, from the photo's detection, not the photo's
-edges). Deterministic: the same arguments give the same pixels.
+(`gwanje/media/camsim/faces/astronaut.jpg`, public domain, see its `LICENSE.md`) move
+across the frame at different sizes, one mirrored, and returns where each face is on every
+frame (the face's own box inside the pasted photo, from the photo's detection, not the
+photo's edges). Deterministic: the same arguments give the same pixels.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-FACE_PHOTO = Path(__file__).parent / "faces" / "astronaut.jpg"
+from gwanje.media.camsim.scene import FACE_PHOTO
+
 # The face inside astronaut.jpg (132x144): libfacedetection's box on the photo itself.
 FACE_IN_PHOTO = (31, 27, 66, 85)
 RATE = 25

@@ -45,3 +45,16 @@ class SubjectSettings(BaseModel):
     hold_review_days: int = Field(
         30, ge=1, le=365, description="When a granted request's legal hold is to be reviewed."
     )
+    masking_stride: int = Field(
+        2, ge=1, le=25,
+        description="Faces are detected on every n-th frame of a clip to mask (the tracker "
+        "covers the frames between); 1 is slowest and most thorough.",
+    )  # fmt: skip
+    masking_fee_won_per_minute: int = Field(
+        0, ge=0, le=1_000_000,
+        description="PIPA-4: the masking cost charged to the subject, per started minute of "
+        "masked video (0: free).",
+    )  # fmt: skip
+    masking_stream: str = Field(
+        "main", pattern="^(main|sub)$", description="Which recorded stream is masked."
+    )

@@ -131,3 +131,87 @@ class SubjectDocumentIssued(AuditEvent):
     description = "청구서·결과 통지서 출력 / subject request document issued"
     request_id: int
     document: str
+
+
+class SubjectMaskingStarted(AuditEvent):
+    """Staff started masking one camera item of a granted viewing: the clip is cut from
+    the recording and faces are detected (PIPA-4: third parties masked before viewing)."""
+
+    event_type = "subject_request.masking_started"
+    description = "제3자 마스킹 시작 / masking started"
+    request_id: int
+    job_id: int
+    camera_id: int
+    stream: str
+
+
+class SubjectMaskingPlanned(AuditEvent):
+    """The clip was cut and faces detected: the plan the officer reviews (its digest)."""
+
+    event_type = "subject_request.masking_planned"
+    description = "마스킹 계획 작성 (자동 검출) / masking planned"
+    request_id: int
+    job_id: int
+    source_sha256: str
+    plan_digest: str
+    frames: int
+    auto_tracks: int
+    cpu_seconds: float
+
+
+class SubjectMaskingEdited(AuditEvent):
+    """The officer changed what is masked: a track removed or restored, a box added."""
+
+    event_type = "subject_request.masking_edited"
+    description = "마스킹 계획 수정 / masking plan edited"
+    request_id: int
+    job_id: int
+    action: str
+    track: str
+    plan_digest: str
+
+
+class SubjectMaskingReviewed(AuditEvent):
+    """The officer reviewed the plan and had it applied (the digest they approved)."""
+
+    event_type = "subject_request.masking_reviewed"
+    description = "마스킹 계획 검토 완료 / masking reviewed"
+    request_id: int
+    job_id: int
+    plan_digest: str
+
+
+class SubjectMaskingApplied(AuditEvent):
+    """The masked clip was made: its SHA-256, what was masked, CPU time and the cost."""
+
+    event_type = "subject_request.masking_applied"
+    description = "마스킹 영상 생성 / masked clip made"
+    request_id: int
+    job_id: int
+    plan_digest: str
+    output_sha256: str
+    frames: int
+    masked_frames: int
+    boxes: int
+    cpu_seconds: float
+    cost_won: int
+
+
+class SubjectMaskingFailed(AuditEvent):
+    """Cutting, detecting or applying failed; the job can be started again."""
+
+    event_type = "subject_request.masking_failed"
+    description = "마스킹 실패 / masking failed"
+    request_id: int
+    job_id: int
+    error: str
+
+
+class SubjectMaskedClipDownloaded(AuditEvent):
+    """Staff downloaded a masked clip (to hand it over or to show it)."""
+
+    event_type = "subject_request.masked_clip_downloaded"
+    description = "마스킹 영상 내려받기 / masked clip downloaded"
+    request_id: int
+    job_id: int
+    sha256: str

@@ -76,3 +76,14 @@ class NoticeMethod(StrEnum):
     MAIL = "mail"
     EMAIL = "email"
     PHONE = "phone"
+
+
+class MaskingState(StrEnum):
+    """A masking job's progress (docs/design/subject-requests.md, "Masked clip")."""
+
+    PREPARING = "preparing"  # cutting the clip from the recording, detecting faces
+    PLANNED = "planned"  # the officer reviews and edits the plan
+    APPLYING = "applying"  # reviewed: pixelating and re-encoding
+    APPLIED = "applied"  # the masked clip exists; not yet handed over
+    RELEASED = "released"  # handed over (the request is `released`)
+    FAILED = "failed"  # the error says why; start again

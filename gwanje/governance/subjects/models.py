@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gwanje.db.base import Base, UTCDateTime
 from gwanje.governance.subjects.kinds import (
     Channel,
     GrantMode,
+    MaskingState,
     NoticeMethod,
     RefusalGround,
     Route,
@@ -139,3 +140,36 @@ class SubjectRequestStep(Base):
     step: Mapped[str] = mapped_column(String(24))  # the event's last name part
     actor: Mapped[str] = mapped_column(String(128))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaskingJob(Base):
+    """The masked clip of one camera item of a granted viewing (제3자 마스킹, PIPA-4): the
+    clip cut from the recording, the faces found, the officer's review, the pixelated
+    re-encode and its hand-over. Files live under `<data>/masking/<id>/`: `source.mp4`
+    (the recording as made, only read), `plan.json` (what is masked), `masked.mp4`."""
+
+    __tablename__ = "masking_jobs"
+    __table_args__ = (CheckConstraint(_in("state", MaskingState), name="state_known"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("subject_request_items.id"))
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    stream: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)  # clip duration
+    auto_tracks: Mapped[int] = mapped_column(Integer, default=0)
+    plan_digest: Mapped[str] = mapped_column(String(64), default="")
+    output_sha256: Mapped[str] = mapped_column(String(64), default="")
+    output_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    masked_frames: Mapped[int] = mapped_column(Integer, default=0)
+    boxes: Mapped[int] = mapped_column(Integer, default=0)
+    cpu_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # detect + apply
+    cost_won: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -37,6 +37,7 @@ from gwanje.governance.subjects.kinds import (
     RefusalGround,
     SubjectKind,
 )
+from gwanje.governance.subjects.masking import jobs_of_request
 from gwanje.governance.subjects.service import PlaceInput, ReleaseInput, SubjectInput, Subjects
 from gwanje.governance.subjects.web import one, public_view, visible, work
 from gwanje.i18n import translate
@@ -226,6 +227,7 @@ def _detail_page(request: Request, ctx: Ctx, principal: Principal, request_id: i
     return _render(request, "subjects/detail.html", status_code, r=r, error=error,
                    receipt=receipt, local=_local(ctx), **_choices(),
                    appeal_text=ctx.settings.governance.subjects.appeal_text,
+                   masking=jobs_of_request(ctx, request_id),
                    may_review=principal.can(P.SUBJECT_REQUEST_REVIEW))  # fmt: skip
 
 

@@ -370,6 +370,33 @@ class Subjects:
                     masking_cost_won=cost)  # fmt: skip
         return row
 
+    def granted_viewing(self, request_id: int) -> SubjectRequest:
+        """A granted viewing this principal may decide: what a masking job works on."""
+        row = self._visible(request_id, None)
+        self._require_decider(row)
+        if row.kind != SubjectKind.VIEWING:
+            raise InvalidInput("subjects.error.not_viewing")
+        if row.state != SubjectState.GRANTED:
+            raise _changed(row)
+        return row
+
+    def visible_request(self, request_id: int) -> SubjectRequest:
+        """A request this principal may see (else NotFound: existence is not disclosed)."""
+        return self._visible(request_id, None)
+
+    def granted_or_released(self, request_id: int) -> SubjectRequest:
+        """A viewing whose masked clip may be handed over or shown again."""
+        row = self._visible(request_id, None)
+        self._require_decider(row)
+        if row.state not in (SubjectState.GRANTED, SubjectState.RELEASED):
+            raise _changed(row)
+        return row
+
+    def audit(self, row: SubjectRequest, event_type: type[AuditEvent], summary: str = "",
+              **details: object) -> None:  # fmt: skip
+        """One audit entry and timeline step about the request (used by masking)."""
+        self._audit(row, event_type, summary, **details)
+
     def close(self, request_id: int, reason: str, version: int | None = None) -> SubjectRequest:
         """Close (done, withdrawn, identity never shown …); the request's holds are released."""
         row = self._load(request_id, version)

@@ -90,7 +90,7 @@ def describe(session: Session, settings: Any, row: SubjectRequest, cameras: dict
         "closed_at": _iso(row.closed_at), "close_reason": row.close_reason,
         "places": [{"place": p.place, "start_at": p.start_at.isoformat(),
                     "end_at": p.end_at.isoformat()} for p in row.places],
-        "items": [{"camera_id": i.camera_id, "camera_code": cameras[i.camera_id].code
+        "items": [{"id": i.id, "camera_id": i.camera_id, "camera_code": cameras[i.camera_id].code
                    if i.camera_id in cameras else None, "start_at": i.start_at.isoformat(),
                    "end_at": i.end_at.isoformat()} for i in row.items],
         "timeline": [{"at": s.at.isoformat(), "step": s.step, "actor": s.actor, "note": s.note}

@@ -38,6 +38,7 @@ class Profile:
     audio_bitrate: int = 32000
     x264_preset: str = "superfast"
     noise: int = 5  # amplitude of the per-frame luma noise that gives the encoder work
+    faces: int = 0  # people (a real face photo) walking through every scene: masking tests
 
     def __post_init__(self) -> None:
         if self.fps <= 0 or self.gop <= 0 or self.variants <= 0 or self.clip_seconds <= 0:
@@ -81,4 +82,8 @@ TEST = Profile(
     x264_preset="ultrafast",
 )
 
-PROFILES: dict[str, Profile] = {"default": DEFAULT, "test": TEST}
+# The test size with two people walking through every scene (a real face photograph):
+# footage to mask for data-subject requests (tests, and `gwanje camsim --profile faces`).
+FACES = replace(TEST, name="faces", faces=2)
+
+PROFILES: dict[str, Profile] = {"default": DEFAULT, "test": TEST, "faces": FACES}

@@ -8,6 +8,8 @@ the clip, so the loop point shows no jump in the picture.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 
@@ -15,6 +17,9 @@ from gwanje.media.camsim.profile import Profile
 from gwanje.media.font import GLYPH_H, render_text
 
 U8 = npt.NDArray[np.uint8]
+# A real face photograph (public domain, faces/LICENSE.md): profiles with `faces` walk
+# people with this face through the scene, so masking can be tested on recorded video.
+FACE_PHOTO = Path(__file__).parent / "faces" / "astronaut.jpg"
 _INK = 235
 _PAPER = 16
 
@@ -47,6 +52,8 @@ class SceneRenderer:
         self.scale = max(1, height // 180)
         label = f"GWANJE CAMSIM VARIANT {variant_label(variant)} {stream.upper()} {width}x{height}"
         self.label = render_text(label, self.scale)
+        self.faces = [_face_luma(round(height * 0.45), mirror=n % 2 == 1)
+                      for n in range(profile.faces)]  # fmt: skip
 
     def _planar_chroma(self, u: int, v: int) -> U8:
         # PyAV's yuv420p ndarray is the flat planes Y, U, V reshaped to (h*3/2, w): the U
@@ -61,6 +68,7 @@ class SceneRenderer:
         y = np.roll(self.base, shift, axis=1)
         y += self.noise[i % len(self.noise)]
         self._box(y, i)
+        self._walk_faces(y, i)
         self._stamp(y, self.label, 2 * self.scale, 2 * self.scale)
         self._stamp(
             y,
@@ -81,6 +89,18 @@ class SceneRenderer:
         cy = int((self.h - size) * (0.5 + 0.45 * np.cos(t)))
         y[cy : cy + size, cx : cx + size] = 230 - 20 * (self.variant % 4)
 
+    def _walk_faces(self, y: U8, i: int) -> None:
+        """Each face crosses the picture once per clip (off-screen at the loop point, so
+        the loop shows no jump); odd faces walk the other way, lower down."""
+        for n, face in enumerate(self.faces):
+            fh, fw = face.shape
+            progress = (i / self.frames + n / max(1, len(self.faces))) % 1.0
+            x = round(-fw + (self.w + fw) * (progress if n % 2 == 0 else 1 - progress))
+            top = (self.h - fh) * (1 + 2 * (n % 2)) // 4
+            left, right = max(0, x), min(self.w, x + fw)
+            if right > left:
+                y[top : top + fh, left:right] = face[:, left - x : right - x]
+
     def _stamp(self, y: U8, mask: npt.NDArray[np.bool_], x: int, top: int) -> None:
         mh = min(mask.shape[0], self.h - top)
         mw = min(mask.shape[1], self.w - x)
@@ -89,6 +109,17 @@ class SceneRenderer:
         region = y[top : top + mh, x : x + mw]
         region.fill(_PAPER)
         region[mask[:mh, :mw]] = _INK
+
+
+def _face_luma(height: int, mirror: bool) -> U8:
+    """The face photograph as luma (the scene's chroma is flat), `height` pixels tall."""
+    import av
+
+    with av.open(str(FACE_PHOTO)) as container:
+        frame = next(container.decode(video=0))
+    width = max(2, round(height * frame.width / frame.height))
+    gray = np.asarray(frame.reformat(width=width, height=height, format="gray").to_ndarray())
+    return np.ascontiguousarray(gray[:, ::-1] if mirror else gray).astype(np.uint8)
 
 
 def tone(variant: int, rate: int, start: int, count: int) -> npt.NDArray[np.float32]:
