@@ -26,7 +26,7 @@ from gwanje.media.camsim import rtp
 from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
 from gwanje.media.camsim.state import Camera, Session, TrackSetup
-from gwanje.media.camsim.timeline import audio_due, audio_position, video_position
+from gwanje.media.camsim.timeline import VideoTrack, audio_due, audio_position, video_position
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class Streamer:
         self, camera: Camera, stream: StreamName, sessions: list[Session], tick: int, now: float
     ) -> None:
         n = camera.frame_number(tick)
-        track = camera.media.video(stream)
+        track = self._track(camera, stream, n, now)
         clock = camera.clocks[stream]
         pos, seq, ts = video_position(track, clock, n, self.fps)
         tpl = track.templates[pos]
@@ -140,6 +140,24 @@ class Streamer:
             audio = session.tracks.get(AUDIO_TRACK)
             if audio is not None:
                 self._audio(camera, session, audio, n)
+
+    def _track(self, camera: Camera, stream: StreamName, n: int, now: float) -> VideoTrack:
+        """The clip this camera stream shows at frame n: its scene, or an image fault's clip
+        (fault_clips.py). A switch happens only at an IDR, so every frame stays decodable,
+        and moves the sequence base so the RTP sequence numbers stay continuous."""
+        base = camera.media.video(stream)
+        playing = camera.playing_fault[stream]
+        wanted = camera.wanted_fault(now)
+        if wanted is playing or not base.clip.keyframes[n % base.frames]:
+            return base if playing is None else playing.video(stream)
+        old = base if playing is None else playing.video(stream)
+        new = base if wanted is None else wanted.video(stream)
+        clock = camera.clocks[stream]
+        _, old_seq, _ = video_position(old, clock, n, self.fps)
+        _, new_seq, _ = video_position(new, clock, n, self.fps)
+        clock.seq_base = (clock.seq_base + old_seq - new_seq) & 0xFFFF
+        camera.playing_fault[stream] = wanted
+        return new
 
     def _video_ok(self, session: Session, setup: TrackSetup, key: bool) -> bool:
         if setup.tcp and session.conn.backlog() > MAX_BACKLOG:
