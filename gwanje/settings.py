@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
+from gwanje.camhealth.config import HealthSettings
 from gwanje.governance.config import GovernanceSettings
 from gwanje.media.config import RecordingSettings
 from gwanje.registry.config import RegistrySettings
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     registry: RegistrySettings = Field(default_factory=RegistrySettings)  # type: ignore[arg-type]
     recording: RecordingSettings = Field(default_factory=RecordingSettings)  # type: ignore[arg-type]
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)  # type: ignore[arg-type]
+    health: HealthSettings = Field(default_factory=HealthSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

@@ -43,6 +43,8 @@ class Permission(StrEnum):
     LEGAL_HOLD_MANAGE = "retention.hold"
     # Maintenance (ORD-11, ORD-12)
     MAINTENANCE_TICKET = "maintenance.ticket"
+    MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
+    HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -99,6 +101,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.MAINTENANCE_TICKET,
+            P.MAINTENANCE_MANAGE,
+            P.HEALTH_READ,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -112,12 +117,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REQUEST_APPROVE_EMERGENCY,
             P.RETENTION_MANAGE,
             P.LEGAL_HOLD_MANAGE,
+            P.MAINTENANCE_TICKET,
+            P.MAINTENANCE_MANAGE,
+            P.HEALTH_READ,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
     # camera and time range (ORD-30.2); only people who handle stored footage hold them.
     Role.OPERATOR: frozenset(
-        {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.PTZ_CONTROL}
+        {
+            P.CAMERA_READ,
+            P.VIDEO_LIVE,
+            P.VIDEO_PLAYBACK,
+            P.VIDEO_EXPORT,
+            P.PTZ_CONTROL,
+            P.HEALTH_READ,
+        }
     ),
     Role.POLICE_LIAISON: frozenset(
         {P.CAMERA_READ, P.VIDEO_LIVE, P.VIDEO_PLAYBACK, P.VIDEO_EXPORT, P.REQUEST_CREATE}
@@ -135,6 +150,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DEPARTMENT_MANAGE,
             P.POST_APPOINT,
             P.SETTINGS_MANAGE,
+            P.HEALTH_READ,
         }
     ),
 }

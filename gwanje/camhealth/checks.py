@@ -12,6 +12,7 @@ which the text cannot move.
 Invariants:
 - one odd sample never changes the state: a fault needs `fault_samples` agreeing samples
   in a row, and clearing it needs `clear_samples` good ones (hysteresis, no flapping);
+  the first settled state is always reported (a restarted worker re-states what it sees);
 - the baseline sharpness and the reference scene are learned only from samples judged
   good, so a fault is never learned as normal;
 - precedence when several hold: black > covered > frozen > scene_changed > defocused.
@@ -80,7 +81,7 @@ def _blocks(values: F32, grid: tuple[int, int]) -> F32:
 
 def measure(y: U8) -> Measure:
     small = downscale(y)
-    gy, gx = np.gradient(small)
+    gy, gx = (np.asarray(g, dtype=np.float32) for g in np.gradient(small))
     magnitude = np.hypot(gx, gy)
     lap = np.zeros_like(small)
     lap[1:-1, 1:-1] = (
@@ -154,6 +155,7 @@ class ImageJudge:
     _previous_ts: int | None = None
     _candidate: ImageState = ImageState.OK
     _streak: int = 0
+    _fresh: bool = True  # nothing reported yet: the first settled state is reported, OK too
     last: dict[str, float] = field(default_factory=dict)  # the last sample's numbers
 
     def judge(self, sample: Sample) -> ImageState | None:
@@ -209,15 +211,17 @@ class ImageJudge:
         )
 
     def _settle(self, verdict: ImageState) -> ImageState | None:
-        if verdict is self.state:
+        if verdict is self.state and not self._fresh:
             self._candidate, self._streak = verdict, 0
             return None
         if verdict is self._candidate:
             self._streak += 1
         else:
             self._candidate, self._streak = verdict, 1
-        needed = self.limits.clear_samples if verdict is ImageState.OK else self.limits.fault_samples
+        needed = (
+            self.limits.clear_samples if verdict is ImageState.OK else self.limits.fault_samples
+        )
         if self._streak < needed:
             return None
-        self.state, self._streak = verdict, 0
+        self.state, self._streak, self._fresh = verdict, 0, False
         return verdict

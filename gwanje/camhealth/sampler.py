@@ -45,9 +45,7 @@ async def take_sample(
     directory: Path, camera_id: int, stream: str, later_units: int, timeout_s: float
 ) -> RawSample | None:
     try:
-        return await asyncio.wait_for(
-            _read(directory, camera_id, stream, later_units), timeout_s
-        )
+        return await asyncio.wait_for(_read(directory, camera_id, stream, later_units), timeout_s)
     except (LiveUnavailable, WireError, TimeoutError, OSError) as exc:
         log.debug("camera %s %s: no sample (%s)", camera_id, stream, exc)
         return None
@@ -111,5 +109,6 @@ def decode(raw: RawSample) -> Sample | None:
 
 def _luma(frame: av.VideoFrame) -> U8:
     plane = frame.planes[0]
-    rows = np.frombuffer(plane, dtype=np.uint8).reshape(frame.height, plane.line_size)
-    return rows[:, : frame.width].copy()
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8)
+    luma: U8 = rows.reshape(frame.height, plane.line_size)[:, : frame.width].copy()
+    return luma

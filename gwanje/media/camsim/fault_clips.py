@@ -106,5 +106,6 @@ def box_blur(y: U8, size: int) -> U8:
         summed = np.cumsum(padded, axis=axis, dtype=np.float32)
         hi = np.take(summed, range(size, summed.shape[axis]), axis=axis)
         lo = np.take(summed, range(0, summed.shape[axis] - size), axis=axis)
-        out = (hi - lo) / size
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        out = ((hi - lo) / size).astype(np.float32)
+    blurred: U8 = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return blurred
