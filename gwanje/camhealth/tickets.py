@@ -377,7 +377,7 @@ class Maintenance:
     # ---- maintainers -----------------------------------------------------------------
     def assign_maintainer(self, camera_id: int, contractor_id: int) -> None:
         camera = self.session.get(Camera, camera_id)
-        if camera is None or self.principal is None or not self._manages(camera):
+        if camera is None or not self._manages(camera):
             raise NotFound("maintenance.error.no_camera", camera_id=camera_id)
         if self.session.get(Contractor, contractor_id) is None:
             raise NotFound("maintenance.error.no_contractor_id", contractor_id=contractor_id)
