@@ -26,12 +26,23 @@ def recording(tmp_path: Path, camsim_clips: ClipSet) -> Iterator[Recording]:
     contractor company maintaining them; health sampled fast (tests run in seconds)."""
     sim = run_in_thread(camsim_clips, ServerConfig(cameras=6, udp=False))
     settings = Settings(
-        mode=Mode.TEST, data_dir=tmp_path / "data",
-        recording={"segment_seconds": 2.0, "streams": ["main", "sub"], "min_free_bytes": 0,
-                   "read_timeout_s": 3.0, "reconnect_min_s": 0.5},
-        health={"sample_interval_s": 0.4, "fault_samples": 3, "clear_samples": 2,
-                "sweep_interval_s": 1.0, "metrics_token": "scrape-token-for-tests-0123456789"},
-    )  # fmt: skip
+        mode=Mode.TEST,
+        data_dir=tmp_path / "data",
+        recording={
+            "segment_seconds": 2.0,
+            "streams": ["main", "sub"],
+            "min_free_bytes": 0,
+            "read_timeout_s": 3.0,
+            "reconnect_min_s": 0.5,
+        },
+        health={
+            "sample_interval_s": 0.4,
+            "fault_samples": 3,
+            "clear_samples": 2,
+            "sweep_interval_s": 1.0,
+            "metrics_token": "scrape-token-for-tests-0123456789",
+        },
+    )
     ctx = Gwanje.open(settings)
     url = f"rtsp://127.0.0.1:{sim.port}/cam{{n}}/{{s}}"
     kit = center(ctx, cameras=6, url=url)

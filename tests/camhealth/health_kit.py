@@ -34,14 +34,19 @@ class Center:
 def center(ctx: Gwanje, cameras: int = 2, url: str = "rtsp://127.0.0.1:1/cam{n}/{s}") -> Center:
     dept = next(iter(departments(ctx).values()))
     ids = [
-        make_camera(ctx, f"HC-{n:03d}", dept, CameraStatus.LINKED,
-                    main_stream_url=url.format(n=n, s="main"),
-                    sub_stream_url=url.format(n=n, s="sub"))
+        make_camera(
+            ctx,
+            f"HC-{n:03d}",
+            dept,
+            CameraStatus.LINKED,
+            main_stream_url=url.format(n=n, s="main"),
+            sub_stream_url=url.format(n=n, s="sub"),
+        )
         for n in range(1, cameras + 1)
-    ]  # fmt: skip
+    ]
     with ctx.transaction() as session:
-        companies = [Contractor(name=n, registration_number=r) for n, r in
-                     (("한빛정보통신(주)", "전남-2020-0001"), ("다른업체", "전남-2020-0002"))]  # fmt: skip
+        names = (("한빛정보통신(주)", "전남-2020-0001"), ("다른업체", "전남-2020-0002"))
+        companies = [Contractor(name=n, registration_number=r) for n, r in names]
         session.add_all(companies)
         session.flush()
         fixer = person(session, ctx.clock, "fixer", Role.CONTRACTOR, kind="contractor")
@@ -50,8 +55,12 @@ def center(ctx: Gwanje, cameras: int = 2, url: str = "rtsp://127.0.0.1:1/cam{n}/
         center_dept = next(d for d in people_departments(session).values() if d.is_dedicated)
         gm_post = post(session, ctx.clock, "GM_HEALTH", Role.GENERAL_MANAGER, center_dept)
         appoint(session, ctx.clock, ADMIN, manager.id, gm_post.id)
-        session.add_all([ContractorMember(person_id=fixer.id, contractor_id=companies[0].id),
-                         ContractorMember(person_id=outsider.id, contractor_id=companies[1].id)])  # fmt: skip
+        session.add_all(
+            [
+                ContractorMember(person_id=fixer.id, contractor_id=companies[0].id),
+                ContractorMember(person_id=outsider.id, contractor_id=companies[1].id),
+            ]
+        )
         service = Maintenance(session, ctx.settings, ctx.clock, None)
         for camera_id in ids:
             service.assign_maintainer(camera_id, companies[0].id)
@@ -68,5 +77,6 @@ class Recording:
 
 def health_row(ctx: Gwanje, camera_id: int, channel: str, state: str, at: datetime) -> None:
     with ctx.transaction() as session:
-        session.add(CameraHealthEvent(camera_id=camera_id, stream=channel, at=at, state=state,
-                                      detail=""))  # fmt: skip
+        session.add(
+            CameraHealthEvent(camera_id=camera_id, stream=channel, at=at, state=state, detail="")
+        )

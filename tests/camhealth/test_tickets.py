@@ -54,11 +54,13 @@ def test_sla_overdue_with_the_clock(any_ctx: Gwanje, clock: FakeClock) -> None:
     clock.advance(timedelta(hours=7, minutes=59))
     with any_ctx.transaction() as session:
         (view,) = _service(any_ctx, session, c.manager).visible()
-        assert not view.overdue and view.hours_left == pytest.approx(0.0, abs=0.1)
+        assert not view.overdue
+        assert view.hours_left == pytest.approx(0.0, abs=0.1)
     clock.advance(timedelta(minutes=2))
     with any_ctx.transaction() as session:
         (view,) = _service(any_ctx, session, c.manager).visible()
-        assert view.overdue and view.ticket.id == ticket_id
+        assert view.overdue
+        assert view.ticket.id == ticket_id
 
 
 def test_contractor_resolves_staff_close_after_the_check_passes(
@@ -73,10 +75,13 @@ def test_contractor_resolves_staff_close_after_the_check_passes(
         fixer.resolve(ticket_id, "cleaned the paint off the dome")
     with any_ctx.transaction() as session:
         ticket = session.get(MaintenanceTicket, ticket_id)
-        assert ticket is not None and ticket.state == TicketState.RESOLVED
+        assert ticket is not None
+        assert ticket.state == TicketState.RESOLVED
         item = session.get(MaintenanceRecord, ticket.maintenance_record_id)
-        assert item is not None and item.contractor_id == c.company
-        assert "cleaned the paint" in item.notes and item.camera_id == c.cameras[0]
+        assert item is not None
+        assert item.contractor_id == c.company
+        assert "cleaned the paint" in item.notes
+        assert item.camera_id == c.cameras[0]
     health_row(any_ctx, c.cameras[0], "image", "covered", clock.now())
     with pytest.raises(Conflict) as still, any_ctx.transaction() as session:
         _service(any_ctx, session, c.manager).close(ticket_id)
@@ -108,7 +113,8 @@ def test_a_resolved_fault_that_comes_back_reopens_the_ticket(
     assert _report(any_ctx, c.cameras[0]) == ticket_id
     with any_ctx.transaction() as session:
         ticket = session.get(MaintenanceTicket, ticket_id)
-        assert ticket is not None and (ticket.state, ticket.occurrences) == ("open", 2)
+        assert ticket is not None
+        assert (ticket.state, ticket.occurrences) == ("open", 2)
 
 
 def test_contractors_see_only_their_companys_tickets(any_ctx: Gwanje) -> None:
