@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
+from gwanje.camhealth.config import HealthSettings
 from gwanje.governance.config import GovernanceSettings
 from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     ledgers: LedgerSettings = Field(default_factory=LedgerSettings)  # type: ignore[arg-type]
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
     ptz: PtzSettings = Field(default_factory=PtzSettings)  # type: ignore[arg-type]
+    health: HealthSettings = Field(default_factory=HealthSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

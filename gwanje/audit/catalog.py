@@ -16,6 +16,7 @@ from gwanje.audit.events import AuditEvent, event_types
 EVENT_MODULES = (
     "gwanje.audit.events",
     "gwanje.auth.events",
+    "gwanje.camhealth.events",
     "gwanje.console.events",
     "gwanje.governance.events",
     "gwanje.governance.subjects.events",

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     # Operations: incidents and notifications (ORD-18.2, 20.4)
     INCIDENT_READ = "incident.read"
     INCIDENT_MANAGE = "incident.manage"
+    MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
+    HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -123,6 +125,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_MANAGE,
             P.SUBJECT_REQUEST_MANAGE,
             P.REPORT_READ,
+            P.MAINTENANCE_TICKET,
+            P.MAINTENANCE_MANAGE,
+            P.HEALTH_READ,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -138,6 +143,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
             P.SUBJECT_REQUEST_MANAGE,
+            P.MAINTENANCE_TICKET,
+            P.MAINTENANCE_MANAGE,
+            P.HEALTH_READ,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
@@ -152,6 +160,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
             P.VISITOR_MANAGE,
+            P.HEALTH_READ,
         }
     ),
     Role.POLICE_LIAISON: frozenset(
@@ -187,6 +196,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DEPARTMENT_MANAGE,
             P.POST_APPOINT,
             P.SETTINGS_MANAGE,
+            P.HEALTH_READ,
         }
     ),
 }

@@ -48,8 +48,13 @@ def start_video(system: Gwanje, cameras: int, rtsp_port: int, profile: str) -> A
     recorder.start()
     jobs = recorder.jobs or []
     console.print(f"recorder: {len(jobs)} streams into {system.settings.video_dir}")
+    from gwanje.camhealth.monitor import start_if_enabled
+
+    monitor = start_if_enabled(system)  # image checks on the sub streams' live taps
 
     def stop() -> None:
+        if monitor is not None:
+            monitor.stop()
         recorder.stop()
         sim.stop()
 

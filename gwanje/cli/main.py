@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from gwanje.audit.cli import app as audit_app
+from gwanje.camhealth.cli import app as health_app
 from gwanje.cli.common import open_system, settings_from
 from gwanje.cli.demo import demo
 from gwanje.cli.docs import app as docs_app
@@ -65,6 +66,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.add_typer(health_app, name="health")
 app.command("demo")(demo)
 app.command("camsim")(camsim)
 app.command("record")(record)

@@ -52,6 +52,7 @@ def import_all_models() -> None:
     """Import every subsystem's models so `Base.metadata` is complete (Alembic, tests)."""
     import gwanje.audit.models
     import gwanje.auth.models
+    import gwanje.camhealth.models
     import gwanje.console.models
     import gwanje.governance.models
     import gwanje.governance.subjects.models

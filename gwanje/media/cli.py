@@ -40,10 +40,15 @@ def record(ctx: typer.Context) -> None:
         raise typer.Exit(2) from exc
     assert recorder.jobs is not None
     typer.echo(f"recording {len(recorder.jobs)} streams into {system.settings.video_dir}")
+    from gwanje.camhealth.monitor import start_if_enabled
+
+    monitor = start_if_enabled(system)  # image checks: a process of their own
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
+    if monitor is not None:
+        monitor.stop()
     recorder.stop()
     system.close()
     typer.echo("recorder stopped")

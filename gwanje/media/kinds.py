@@ -33,3 +33,10 @@ class HealthState(StrEnum):
     OFFLINE = "offline"
     VIDEO_LOSS = "video_loss"  # connected, but no frames arrive
     NO_KEYFRAMES = "no_keyframes"  # frames arrive but no keyframe within the limit
+    # Image checks (gwanje/camhealth, channel "image"; the same values as ImageState).
+    IMAGE_OK = "image_ok"
+    BLACK = "black"
+    COVERED = "covered"
+    FROZEN = "frozen"
+    DEFOCUSED = "defocused"
+    SCENE_CHANGED = "scene_changed"

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def all_routers() -> list[APIRouter]:
     from gwanje.audit.web import router as audit_router
     from gwanje.auth.web import router as auth_router
+    from gwanje.camhealth.web import router as health_router
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
     from gwanje.governance.subjects.masking_web import router as masking_pages
@@ -40,6 +41,7 @@ def all_routers() -> list[APIRouter]:
         subject_api,
         subject_pages,
         masking_pages,
+        health_router,
         audit_router,
         reports_router,
     ]

@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -31,13 +31,15 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
+import numpy.typing as npt
 
 from gwanje.fsutil import fsync_dir
 from gwanje.media.camsim.profile import STREAMS, Profile, StreamName
 from gwanje.media.camsim.rtp import NAL_PPS, NAL_SPS, nal_type, split_annexb
 from gwanje.media.camsim.scene import SceneRenderer, tone, variant_label
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: thin sharp lines in the scene (image checks need edges)
 AAC_FRAME = 1024  # samples per AAC-LC access unit
 _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
 
@@ -230,7 +232,14 @@ def generate_variant(profile: Profile, variant: int) -> Variant:
     )
 
 
-def encode_video(profile: Profile, variant: int, stream: StreamName) -> VideoClip:
+def encode_video(
+    profile: Profile,
+    variant: int,
+    stream: StreamName,
+    frames: Callable[[int], npt.NDArray[np.uint8]] | None = None,
+) -> VideoClip:
+    """Encode a variant's clip; `frames` (frame index -> planar YUV 4:2:0) replaces the
+    scene's own pictures (the image-fault clips of `fault_clips.py`)."""
     spec = profile.stream(stream)
     kbps = spec.bitrate // 1000
     codec = av.CodecContext.create("libx264", "w")
@@ -247,11 +256,11 @@ def encode_video(profile: Profile, variant: int, stream: StreamName) -> VideoCli
             f"repeat-headers=1:threads=4:vbv-maxrate={kbps}:vbv-bufsize={kbps}"
         ),
     }
-    scene = SceneRenderer(profile, variant, spec.width, spec.height, stream)
+    picture = frames or SceneRenderer(profile, variant, spec.width, spec.height, stream).frame
     aus: list[bytes] = []
     keys: list[bool] = []
     for i in range(profile.frames):
-        frame = av.VideoFrame.from_ndarray(scene.frame(i), format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(picture(i), format="yuv420p")
         frame.pts = i
         for packet in codec.encode(frame):
             aus.append(bytes(packet))

@@ -13,6 +13,9 @@ Faults:
 - corrupt: for S seconds every video RTP payload is noise (headers stay valid).
 - jump_timestamps: add S seconds (negative: go back) to the RTP timestamps from now on.
 - refuse_auth: answer 401 to every authenticated request, right credentials or not.
+- image_fault (cover, black, freeze, blur, move; `fault_clips.py`): from the next IDR the
+  camera sends a pre-encoded fault clip instead of its scene, for S seconds (None: until
+  `clear_image_fault`); timestamps and sequence numbers run on unbroken.
 Invariant: a fault touches one camera; other cameras and their sessions never notice.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gwanje.media.camsim.fault_clips import FaultTracks
 from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
 from gwanje.media.camsim.server import CamsimServer
 
@@ -92,6 +96,18 @@ def jump_timestamps(server: CamsimServer, index: int, seconds: float) -> None:
 
 def refuse_auth(server: CamsimServer, index: int, refuse: bool) -> None:
     server.camera(index).refuse_auth = refuse
+
+
+def image_fault(
+    server: CamsimServer, index: int, tracks: FaultTracks, seconds: float | None
+) -> None:
+    camera = server.camera(index)
+    camera.image_fault = tracks
+    camera.image_fault_until = math.inf if seconds is None else server.now() + seconds
+
+
+def clear_image_fault(server: CamsimServer, index: int) -> None:
+    server.camera(index).image_fault_until = 0.0
 
 
 def stats(server: CamsimServer, index: int) -> CameraStats:

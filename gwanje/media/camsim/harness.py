@@ -1,7 +1,7 @@
 """Run the simulator on a background thread with its own event loop (tests, benches).
 
-Owns: `run_in_thread` and `CamsimHandle`, the thread-safe surface: URLs, fault injection,
-statistics, stop.
+Owns: `run_in_thread` and `CamsimHandle`, the thread-safe surface: URLs, fault injection
+(image-fault clips encoded on the caller's thread and kept), statistics, stop.
 Invariants: every call that touches server state runs on the server's loop thread and
 returns only after it took effect there (so "drop now" means now); `stop()` is idempotent
 and joins the thread; a failure to start (port in use) raises in the caller's thread.
@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from gwanje.media.camsim import faults
 from gwanje.media.camsim.clips import ClipSet
+from gwanje.media.camsim.fault_clips import FaultTracks, ImageFault, fault_tracks
 from gwanje.media.camsim.faults import CameraStats
 from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.server import CamsimServer, ServerConfig
@@ -57,6 +58,8 @@ class CamsimHandle(StopsOnExit):
         self.cameras = server.config.cameras
         self.udp_ports = server.udp_ports
         self.onvif_ports = dict(server.onvif.ports) if server.onvif is not None else {}
+        self._fault_lock = threading.Lock()
+        self._fault_tracks: dict[tuple[int, str], FaultTracks] = {}  # encoded once each
 
     def url(
         self,
@@ -104,6 +107,23 @@ class CamsimHandle(StopsOnExit):
 
     def refuse_auth(self, cam_index: int, refuse: bool = True) -> None:
         self._call(faults.refuse_auth, cam_index, refuse)
+
+    def image_fault(self, cam_index: int, kind: ImageFault, seconds: float | None = None) -> None:
+        """From the camera's next IDR, send the `kind` fault clip (cover, black, freeze,
+        blur, move) for `seconds` (None: until `clear_image_fault`). The clip is encoded
+        on this thread the first time a kind is used for the camera's scene variant."""
+        self._server.camera(cam_index)  # a bad index raises before anything is encoded
+        variant = (cam_index - 1) % len(self._server.clips.variants)
+        with self._fault_lock:
+            tracks = self._fault_tracks.get((variant, kind))
+            if tracks is None:
+                tracks = fault_tracks(self._server.clips.profile, variant, kind)
+                self._fault_tracks[(variant, kind)] = tracks
+        self._call(faults.image_fault, cam_index, tracks, seconds)
+
+    def clear_image_fault(self, cam_index: int) -> None:
+        """The camera's scene comes back at its next IDR."""
+        self._call(faults.clear_image_fault, cam_index)
 
     def stats(self, cam_index: int) -> CameraStats:
         return self._call(faults.stats, cam_index)

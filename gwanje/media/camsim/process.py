@@ -28,7 +28,7 @@ from gwanje.media.camsim.server import ServerConfig
 # The handle methods a parent may call in the child (nothing else is dispatched).
 _CALLS = frozenset(
     {"url", "stats", "server_stats", "drop", "stall", "restart", "corrupt",
-     "jump_timestamps", "refuse_auth"}
+     "jump_timestamps", "refuse_auth", "image_fault", "clear_image_fault"}
 )  # fmt: skip
 
 
@@ -57,6 +57,12 @@ class CamsimProcess(StopsOnExit):
 
     def drop(self, cam_index: int) -> int:
         return int(self._call("drop", cam_index))
+
+    def image_fault(self, cam_index: int, kind: str, seconds: float | None = None) -> None:
+        self._call("image_fault", cam_index, kind, seconds)
+
+    def clear_image_fault(self, cam_index: int) -> None:
+        self._call("clear_image_fault", cam_index)
 
     def _call(self, name: str, *args: object) -> Any:
         with self._lock:

@@ -22,6 +22,7 @@ U8 = npt.NDArray[np.uint8]
 FACE_PHOTO = Path(__file__).parent / "faces" / "astronaut.jpg"
 _INK = 235
 _PAPER = 16
+_LINE = 20
 
 
 def variant_label(index: int) -> str:
@@ -41,6 +42,9 @@ class SceneRenderer:
         phase = (xx * np.cos(angle) + yy * np.sin(angle)) / period
         tri = np.abs((phase % 2.0) - 1.0)  # triangle wave, 0..1
         self.base: U8 = (40 + 150 * tri).astype(np.uint8)
+        # Thin dark lines along the stripes: the sharp edges of a real view (poles, kerbs,
+        # façades), which a defocused lens loses and an image check can miss.
+        self.base[(phase % 1.0) < 1.6 / period] = _LINE
         # A small pool of noise fields cycled per frame: gives x264 real residual to code,
         # so the bitrate is camera-like, at the cost of one add per pixel.
         amp = max(1, profile.noise)
@@ -64,11 +68,21 @@ class SceneRenderer:
         return flat.reshape(self.h // 2, self.w)
 
     def frame(self, i: int) -> U8:
+        y = self.scene(i)
+        self.osd(y, i)
+        return np.concatenate([y, self.chroma])
+
+    def scene(self, i: int) -> U8:
+        """The luma the lens sees in frame i, before the on-screen text is burnt in."""
         shift = (i * self.w) // self.frames  # one full scroll per clip: seamless loop
         y = np.roll(self.base, shift, axis=1)
         y += self.noise[i % len(self.noise)]
         self._box(y, i)
         self._walk_faces(y, i)
+        return y
+
+    def osd(self, y: U8, i: int) -> None:
+        """Burn in the label and the time code (as a camera's on-screen display)."""
         self._stamp(y, self.label, 2 * self.scale, 2 * self.scale)
         self._stamp(
             y,
@@ -76,7 +90,10 @@ class SceneRenderer:
             2 * self.scale,
             self.h - (GLYPH_H + 4) * self.scale,
         )
-        return np.concatenate([y, self.chroma])
+
+    def neutral_chroma(self) -> U8:
+        """Chroma planes of a grey picture (a covered lens shows no colour)."""
+        return self._planar_chroma(128, 128)
 
     def time_code(self, i: int) -> str:
         secs, ff = divmod(i, self.fps)

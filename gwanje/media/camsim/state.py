@@ -18,6 +18,7 @@ from gwanje.media.camsim.profile import STREAMS, StreamName
 from gwanje.media.camsim.timeline import AudioTrack, RtpClock, VideoTrack
 
 if TYPE_CHECKING:
+    from gwanje.media.camsim.fault_clips import FaultTracks
     from gwanje.media.camsim.ptzvideo import PtzRig
     from gwanje.media.camsim.rtsp import RtspConnection
 
@@ -49,6 +50,13 @@ class Camera:
     corrupt_until: float = 0.0
     refuse_auth: bool = False
     ptz: PtzRig | None = None  # a PTZ camera: its picture is rendered and encoded live
+    # Image faults (fault_clips.py): the fault wanted until `image_fault_until` (loop time)
+    # and, per stream, the fault clip now playing (switched at an IDR; None: the scene).
+    image_fault: FaultTracks | None = None
+    image_fault_until: float = 0.0
+    playing_fault: dict[str, FaultTracks | None] = field(
+        default_factory=lambda: dict.fromkeys(STREAMS)
+    )
 
     def __post_init__(self) -> None:
         self.reboot(self.boot_tick)
@@ -67,6 +75,9 @@ class Camera:
 
     def silent(self, now: float) -> bool:
         return now < self.stalled_until or now < self.down_until
+
+    def wanted_fault(self, now: float) -> FaultTracks | None:
+        return self.image_fault if now < self.image_fault_until else None
 
 
 @dataclass

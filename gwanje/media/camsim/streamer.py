@@ -27,6 +27,7 @@ from gwanje.media.camsim.profile import StreamName
 from gwanje.media.camsim.sdp import AUDIO_TRACK, VIDEO_CLOCK, VIDEO_TRACK
 from gwanje.media.camsim.state import Camera, Session, TrackSetup
 from gwanje.media.camsim.timeline import (
+    VideoTrack,
     audio_due,
     audio_position,
     live_position,
@@ -146,16 +147,35 @@ class Streamer:
     def _video_unit(
         self, camera: Camera, stream: StreamName, tick: int, n: int, now: float
     ) -> tuple[rtp.PacketTemplate, bool, int, int]:
-        """(template, keyframe, first seq, timestamp) of frame n: from the clip, or for a
-        PTZ camera rendered at the head's position and encoded now (once per tick)."""
+        """(template, keyframe, first seq, timestamp) of frame n: from the clip (or an
+        image fault's clip), or for a PTZ camera rendered at the head's position and
+        encoded now (once per tick)."""
         clock = camera.clocks[stream]
         if camera.ptz is not None:
             live = camera.ptz.encoders[stream].frame_for_tick(tick, camera.ptz.head.at(now), n)
             seq, ts = live_position(clock, live.first_packet, n, self.fps)
             return live.template, live.key, seq, ts
-        track = camera.media.video(stream)
+        track = self._track(camera, stream, n, now)
         pos, seq, ts = video_position(track, clock, n, self.fps)
         return track.templates[pos], track.clip.keyframes[pos], seq, ts
+
+    def _track(self, camera: Camera, stream: StreamName, n: int, now: float) -> VideoTrack:
+        """The clip this camera stream shows at frame n: its scene, or an image fault's clip
+        (fault_clips.py). A switch happens only at an IDR, so every frame stays decodable,
+        and moves the sequence base so the RTP sequence numbers stay continuous."""
+        base = camera.media.video(stream)
+        playing = camera.playing_fault[stream]
+        wanted = camera.wanted_fault(now)
+        if wanted is playing or not base.clip.keyframes[n % base.frames]:
+            return base if playing is None else playing.video(stream)
+        old = base if playing is None else playing.video(stream)
+        new = base if wanted is None else wanted.video(stream)
+        clock = camera.clocks[stream]
+        _, old_seq, _ = video_position(old, clock, n, self.fps)
+        _, new_seq, _ = video_position(new, clock, n, self.fps)
+        clock.seq_base = (clock.seq_base + old_seq - new_seq) & 0xFFFF
+        camera.playing_fault[stream] = wanted
+        return new
 
     def _video_ok(self, session: Session, setup: TrackSetup, key: bool) -> bool:
         if setup.tcp and session.conn.backlog() > MAX_BACKLOG:
