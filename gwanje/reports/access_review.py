@@ -1,8 +1,8 @@
 """The monthly review of access records (접속기록 월간 점검, PIPA-3).
 
 Owns: reading one local calendar month of the audit ledger, counting every account's
-processing actions (live view, playback, export, download, delete; PTZ and print once
-a subsystem records them), flagging anomalies with the ledger entries as evidence, and
+processing actions (live view, playback, export, download, delete, PTZ, print),
+flagging anomalies with the ledger entries as evidence, and
 recording that a reviewer did the review (an audit entry: the ledger is the record).
 
 Anomalies (thresholds in `ReportsSettings`, times in `registry.timezone`):
@@ -53,14 +53,17 @@ from gwanje.reports.config import ReportsSettings
 from gwanje.reports.events import AccessReviewGenerated, AccessReviewRecorded
 from gwanje.settings import Settings
 
-# Audit event type → PIPA-3 processing action. A subsystem that starts recording PTZ
-# commands or prints (issue 6) adds its event type here.
+# Audit event type → PIPA-3 processing action. A subsystem that records a new kind of
+# processing adds its event type here.
 ACTIONS: dict[str, str] = {
     "video.live_started": "live",
     "video.playback": "playback",
     "evidence.exported": "export",
     "evidence.downloaded": "download",
+    "subject_request.masked_clip_downloaded": "download",
     "retention.destroyed": "delete",
+    "ptz.moved": "ptz",
+    "subject_request.document_issued": "print",
 }
 ACTION_ORDER = ("live", "playback", "export", "download", "delete", "ptz", "print")
 NIGHT_ACTIONS = frozenset({"playback", "export", "download"})

@@ -95,6 +95,24 @@ def test_counts_per_account_cover_the_month_only(any_ctx: Gwanje, clock: FakeClo
     assert (accounts["choi"].denied, accounts["choi"].counts["live"]) == (5, 0)
 
 
+def test_ptz_commands_and_prints_are_counted(any_ctx: Gwanje, clock: FakeClock) -> None:
+    """PIPA-3 names PTZ and printing among the processing actions to review."""
+    from gwanje.governance.subjects.events import SubjectDocumentIssued
+    from gwanje.ptz.events import PtzMoved
+
+    cam = camera(any_ctx, "YS-P-1", "TRAFFIC")
+    kim = person(any_ctx, "kim", "TRAFFIC", "operator")
+    for minute in range(3):
+        at(any_ctx, clock, seoul(12, 10, minute), PtzMoved(
+            actor=kim, camera_ids=(cam,), code="YS-P-1", mode="relative",
+            target={"pan": 0.1, "tilt": 0.0, "zoom": 0.0}, inside=True))  # fmt: skip
+    at(any_ctx, clock, seoul(12, 11), SubjectDocumentIssued(
+        actor=kim, request_id=1, document="form1"))  # fmt: skip
+    clock.set(datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    counts = {row.actor: row for row in _build(any_ctx).accounts}["kim"].counts
+    assert (counts["ptz"], counts["print"]) == (3, 1)
+
+
 def test_below_thresholds_nothing_is_flagged(any_ctx: Gwanje, clock: FakeClock) -> None:
     cam = camera(any_ctx, "YS-T-2", "TRAFFIC")
     kim = person(any_ctx, "kim", "TRAFFIC", "operator")
