@@ -38,6 +38,8 @@ class Permission(StrEnum):
     REQUEST_APPROVE = "request.approve"
     REQUEST_APPROVE_EMERGENCY = "request.approve_emergency"
     LEDGER_READ = "ledger.read"
+    # The protection and training plans of the privacy officer (ORD-5.2)
+    PLAN_MANAGE = "plan.manage"
     # Visitors of the controlled area (ORD-22.2): register and check in/out; approve
     VISITOR_MANAGE = "visitor.manage"
     VISITOR_APPROVE = "visitor.approve"
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SUBJECT_REQUEST_REVIEW,
             P.REPORT_READ,
             P.REPORT_REVIEW,
+            P.PLAN_MANAGE,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(

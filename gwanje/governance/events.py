@@ -155,3 +155,15 @@ class ProvisionDestroyed(AuditEvent):
     request_id: int
     statement: str
     released_hold_ids: list[int]
+
+
+class PlanPublished(AuditEvent):
+    """A new version of the protection or training plan was published (ORD-5.2)."""
+
+    event_type = "plan.published"
+    description = "보호계획·교육계획 게시 / plan published"
+    kind: str
+    year: int
+    version: int
+    title: str
+    change_note: str

@@ -165,3 +165,24 @@ class Provision(Base):
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destruction_statement: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlanVersion(Base):
+    """One version of the protection plan (개인영상정보 보호계획) or the training plan
+    (교육계획) the privacy officer sets for a year (ORD-5.2). Versions are never changed
+    or deleted: a revision is a new row; the newest is the plan in force."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('protection', 'training')", name="kind_known"),
+        UniqueConstraint("kind", "year", "version"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.camhealth.web import router as health_router
     from gwanje.console.web import router as console_router
     from gwanje.governance.pages import router as request_pages
+    from gwanje.governance.plans_pages import router as plan_pages
     from gwanje.governance.subjects.masking_web import router as masking_pages
     from gwanje.governance.subjects.pages import router as subject_pages
     from gwanje.governance.subjects.web import router as subject_api
@@ -35,6 +36,7 @@ def all_routers() -> list[APIRouter]:
         ptz_router,
         governance_router,
         request_pages,
+        plan_pages,
         operations_router,
         incident_pages,
         ledgers_router,
