@@ -8,7 +8,7 @@ See docs/design/reports.md, "Adding a check".
 
 from __future__ import annotations
 
-from gwanje.reports.inspection import cameras, records
+from gwanje.reports.inspection import cameras, records, workflows
 from gwanje.reports.inspection.base import Check
 
 CHECKS: tuple[Check, ...] = (
@@ -28,4 +28,7 @@ CHECKS: tuple[Check, ...] = (
     Check("audit_chain", ("PIPA-3", "ORD-30.3"), records.audit_chain),
     Check("access_record_retention", ("PIPA-3",), records.access_record_retention),
     Check("access_review_done", ("PIPA-3",), records.access_review_done),
+    Check("subject_requests", ("ORD-29.2", "PIPA-4"), workflows.subject_requests),
+    Check("visitor_ledger", ("ORD-22.2", "PIPA-6"), workflows.visitor_ledger),
+    Check("protection_plans", ("ORD-5.2",), workflows.protection_plans),
 )
