@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from gwanje.errors import InvalidInput
 from gwanje.governance.models import AccessGrant, AccessRequest, EvidenceExport, Provision
+from gwanje.governance.subjects.models import SubjectRequest
 from gwanje.ledgers.models import LedgerKind, ManagementRow
 from gwanje.people.models import Department, Pledge
 from gwanje.registry.models import Camera
@@ -120,6 +121,7 @@ class _Facts:
     cameras: dict[int, str]
     destroyers: dict[int, ManagementRow]  # provision id -> its 파기 row
     pledges: list[Pledge]
+    subjects: dict[int, SubjectRequest]
 
 
 def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
@@ -146,7 +148,7 @@ def _facts(session: Session, rows: list[ManagementRow]) -> _Facts:
         cameras=dict(session.execute(select(Camera.id, Camera.code)
                                      .where(Camera.id.in_(ids("camera_id")))).all()),
         destroyers={r.provision_id: r for r in destroyed if r.provision_id},
-        pledges=list(pledges),
+        pledges=list(pledges), subjects=_by_id(session, SubjectRequest, ids("subject_request_id")),
     )  # fmt: skip
 
 
@@ -187,11 +189,31 @@ def _line(row: ManagementRow, facts: _Facts, zone: ZoneInfo,
         "result": provision.result_report if provision else "",
         "sources": _sources(row),
     }  # fmt: skip
+    subject = facts.subjects.get(row.subject_request_id or 0)
+    if subject is not None:
+        line.update(_subject_line(subject, zone, t))
     line["request_id"] = str(row.request_id or "")
     line["audit_seq"] = str(row.first_seq)
     line["day"] = row.day
     line["event_type"] = row.source
     return line
+
+
+def _subject_line(subject: SubjectRequest, zone: ZoneInfo,
+                  t: Callable[..., str]) -> dict[str, str]:  # fmt: skip
+    """A masked clip given to the data subject (PIPA-4): to whom, on what basis, which file."""
+    who = subject.subject_name or subject.applicant_name
+    applicant = f"{subject.applicant_name}, {subject.applicant_contact}"
+    return {
+        "purpose": subject.purpose, "requester": applicant, "recipient": who,
+        "basis": t("ledgers.basis.subject"),
+        "file": t("ledgers.file.masked", package=subject.release_package or "",
+                  sha=(subject.release_sha256 or "")[:12]),
+        "form": t("ledgers.form.masked_copy" if subject.grant_mode == "copy"
+                  else "ledgers.form.masked_view"),
+        "period": _local(subject.released_at, zone), "letter_no": "", "crime_type": "",
+        "result": "", "destroy_due": "", "destroyed_at": "", "destroyed_by": "",
+    }  # fmt: skip
 
 
 def _requester(request: AccessRequest | None) -> str:
@@ -270,7 +292,7 @@ def _sources(row: ManagementRow) -> str:
         f"#{row.first_seq}–#{row.last_seq} ({row.entries})")  # fmt: skip
     parts = [f"audit {seqs}"]
     for name, label in (("request_id", "req"), ("grant_id", "grant"), ("export_id", "export"),
-                        ("provision_id", "prov")):  # fmt: skip
+                        ("provision_id", "prov"), ("subject_request_id", "subject")):  # fmt: skip
         value = getattr(row, name)
         if value is not None:
             parts.append(f"{label} #{value}")

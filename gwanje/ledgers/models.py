@@ -87,6 +87,8 @@ class ManagementRow(Base):
     grant_id: Mapped[int | None] = mapped_column(Integer)
     export_id: Mapped[int | None] = mapped_column(Integer)
     provision_id: Mapped[int | None] = mapped_column(Integer)
+    # A data subject's request whose masked clip was released (provision to the subject).
+    subject_request_id: Mapped[int | None] = mapped_column(Integer)
     # Purge summaries: the rule (retention / disk_pressure), segments, bytes, files.
     rule: Mapped[str | None] = mapped_column(String(32))
     segments: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,6 +11,7 @@ the cursor and turns each ledger-worthy one into a row:
 | `provision.destroyed` | 파기 (destroy): the recipient destroyed the copy |
 | `access_grant.recalled` with packages | 파기: each recalled package deleted |
 | `retention.destroyed` | 파기: one row per camera, rule and Korea-time day (a summary) |
+| `subject_request.released` | 제공 (copy) or 열람 (at the center): the masked clip, subject |
 
 Invariants:
 - derived data only: the rows can be dropped and rebuilt from the audit ledger, which
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from gwanje.audit.models import AuditEntry
 from gwanje.governance.models import AccessRequest, EvidenceExport, Provision
+from gwanje.governance.subjects.models import SubjectRequest
 from gwanje.ledgers.models import LedgerCursor, LedgerKind, ManagementRow
 
 CURSOR = "management"
@@ -47,6 +49,7 @@ PROJECTED = (
     "provision.destroyed",
     "access_grant.recalled",
     "retention.destroyed",
+    "subject_request.released",
 )
 
 
@@ -159,6 +162,15 @@ def _recalled(batch: _Batch, entry: AuditEntry, d: dict[str, Any]) -> None:
              grant_id=d["grant_id"], export_id=export_id, camera_id=camera)  # fmt: skip
 
 
+def _subject_released(batch: _Batch, entry: AuditEntry, d: dict[str, Any]) -> None:
+    """A masked clip given to the data subject (ORD-28.1(1): provision to the subject)."""
+    mode = batch.session.scalar(
+        select(SubjectRequest.grant_mode).where(SubjectRequest.id == d["request_id"])
+    )
+    kind = LedgerKind.VIEW if mode == "view" else LedgerKind.PROVIDE
+    _row(batch, entry, kind, subject_request_id=d["request_id"])
+
+
 def _purged(batch: _Batch, entry: AuditEntry, d: dict[str, Any]) -> None:
     """One summary row per camera, rule and Korea-time day: a purge runs every few
     minutes, and the ledger is read by people (the entries stay in the audit ledger)."""
@@ -198,5 +210,6 @@ _HANDLERS = {
     "provision.delivered": _delivered,
     "provision.destroyed": _copy_destroyed,
     "access_grant.recalled": _recalled,
+    "subject_request.released": _subject_released,
     "retention.destroyed": _purged,
 }

@@ -102,6 +102,10 @@ def test_a_granted_viewing_is_answered_with_a_clip_in_which_no_face_is_found(
     applied = json.loads(audit_rows(ctx, "subject_request.masking_applied")[-1].details)
     assert applied["plan_digest"] == job["plan_digest"]
     assert applied["output_sha256"] == job["output_sha256"]
+    ledger = client.get("/ledgers/management").text  # ORD-33: a provision to the subject
+    assert f"masking-{job['id']}" in ledger
+    assert "정보주체 본인 요청" in ledger
+    assert "마스킹 사본 교부" in ledger
 
 
 def test_edits_are_checked_and_only_staff_in_scope_act(site: dict[str, Any]) -> None:
