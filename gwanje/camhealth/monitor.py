@@ -37,6 +37,7 @@ from gwanje.media.live.paths import live_dir
 from gwanje.media.models import CameraHealthEvent
 from gwanje.media.recorder.messages import HealthChanged
 from gwanje.media.recorder.publish import EventPublisher
+from gwanje.operations.incidents import open_from_health
 from gwanje.registry.models import Camera, CameraStatus
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,12 @@ def apply_image_reports(ctx: Gwanje, reports: Sequence[HealthChanged]) -> list[H
             session.flush()
             changed.append(r)
             if r.state != ImageState.OK:
-                service.report_fault(r.key.camera_id, FaultKind(r.state), "image", r.detail, r.at)
+                ticket = service.report_fault(
+                    r.key.camera_id, FaultKind(r.state), "image", r.detail, r.at
+                )
+                if ticket.occurrences == 1:  # a new fault, not a repeat of an open one
+                    open_from_health(session, ctx.settings, ctx.clock, r.key.camera_id,
+                                     r.state, r.detail)  # fmt: skip
     return changed
 
 

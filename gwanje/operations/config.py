@@ -106,6 +106,11 @@ class OperationsSettings(BaseModel):
         120.0, gt=0, description="A send claimed longer than this is retried (crashed sender)."
     )
     max_escalation_level: int = Field(3, ge=0, le=10, description="Escalation steps at most.")
+    incident_on_faults: list[str] = Field(
+        default_factory=lambda: ["covered", "scene_changed"],
+        description="Camera image faults that also open an incident for the operators (a "
+        "covered or turned camera may be tampering); every fault opens a maintenance ticket.",
+    )
 
     @model_validator(mode="after")
     def _names_known(self) -> OperationsSettings:

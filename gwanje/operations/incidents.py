@@ -202,3 +202,28 @@ def _text(value: str, name: str, limit: int) -> str:
     if not value or len(value) > limit:
         raise InvalidInput("operations.error.invalid", detail=name)
     return value
+
+
+def open_from_health(session: Session, settings: Settings, clock: Clock, camera_id: int,
+                     fault: str, detail: str) -> Incident | None:  # fmt: skip
+    """A new image fault that may be tampering (`operations.incident_on_faults`: a covered
+    or turned camera) opens an incident for the operators, beside its maintenance ticket;
+    None for other faults."""
+    camera = session.get(Camera, camera_id)
+    if fault not in settings.operations.incident_on_faults or camera is None:
+        return None
+    from gwanje.i18n import translate
+    from gwanje.registry.service import system_principal
+
+    title = translate(
+        "operations.health_title",
+        settings.default_language,
+        code=camera.code,
+        fault=translate(f"operations.fault.{fault}", settings.default_language),
+    )
+    data = IncidentInput(
+        type=IncidentType.OTHER.value, severity=Severity.MEDIUM.value, title=title[:TITLE_MAX],
+        camera_codes=(camera.code,), location=camera.address[:TITLE_MAX],
+        description=detail[:TEXT_MAX], source=IncidentSource.HEALTH.value,
+    )  # fmt: skip
+    return Incidents(session, settings, clock, system_principal("camhealth")).open(data)
