@@ -26,6 +26,7 @@ from gwanje.camhealth.config import HealthSettings
 from gwanje.governance.config import GovernanceSettings
 from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
+from gwanje.operations.bells_config import BellSettings
 from gwanje.operations.config import OperationsSettings
 from gwanje.ptz.config import PtzSettings
 from gwanje.registry.config import RegistrySettings
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
     ptz: PtzSettings = Field(default_factory=PtzSettings)  # type: ignore[arg-type]
     health: HealthSettings = Field(default_factory=HealthSettings)  # type: ignore[arg-type]
+    bells: BellSettings = Field(default_factory=BellSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

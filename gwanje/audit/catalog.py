@@ -21,6 +21,7 @@ EVENT_MODULES = (
     "gwanje.governance.events",
     "gwanje.governance.subjects.events",
     "gwanje.ledgers.events",
+    "gwanje.operations.bells_events",
     "gwanje.operations.events",
     "gwanje.people.events",
     "gwanje.ptz.events",

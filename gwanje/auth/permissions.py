@@ -58,6 +58,9 @@ class Permission(StrEnum):
     # Operations: incidents and notifications (ORD-18.2, 20.4)
     INCIDENT_READ = "incident.read"
     INCIDENT_MANAGE = "incident.manage"
+    # Emergency bells (ORD-2.7, 10.2) and response manuals (ORD-18.2)
+    BELL_PRESS = "bell.press"  # a bell gateway reports presses (its API token only)
+    MANUAL_MANAGE = "manual.manage"  # revise the response manuals (업무매뉴얼)
     MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
     HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
     # System
@@ -76,6 +79,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 감사
     CONTRACTOR = "contractor"  # 유지보수 업체 (ORD-11: no video)
     SYSTEM_ADMIN = "system_admin"  # 시스템 관리자 (no video)
+    BELL_GATEWAY = "bell_gateway"  # 비상벨 중계 장치 계정 (reports presses, nothing else)
 
 
 P = Permission
@@ -126,6 +130,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEGAL_HOLD_MANAGE,
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
+            P.MANUAL_MANAGE,
             P.SUBJECT_REQUEST_MANAGE,
             P.REPORT_READ,
             P.MAINTENANCE_TICKET,
@@ -191,6 +196,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
+    # A bell gateway's system account: its API token may report presses and nothing else.
+    Role.BELL_GATEWAY: frozenset({P.BELL_PRESS}),
     Role.SYSTEM_ADMIN: frozenset(
         {
             P.CAMERA_READ,

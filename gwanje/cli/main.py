@@ -15,6 +15,7 @@ from gwanje.cli.docs import app as docs_app
 from gwanje.db import migrate
 from gwanje.db.engine import make_engine
 from gwanje.governance.cli import app as export_app
+from gwanje.media.camsim.bell_cli import camsim_bell
 from gwanje.media.camsim.cli import camsim
 from gwanje.media.cli import check_command, record, recordings
 from gwanje.people.cli import app as people_app
@@ -69,6 +70,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(health_app, name="health")
 app.command("demo")(demo)
 app.command("camsim")(camsim)
+app.command("camsim-bell")(camsim_bell)
 app.command("record")(record)
 app.command("recordings")(recordings)
 app.command("check")(check_command)

@@ -61,7 +61,8 @@ RETRY_SECONDS = 2.0  # how often an unavailable stream is tried again while the 
 
 
 _PLAYBACK_STRINGS = ("console.playback.", "console.error.", "console.health.", "console.export.")
-_JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.", "ptz.")
+_JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.", "ptz.",
+               "bells.state.")  # fmt: skip
 
 
 @router.get("/wall")

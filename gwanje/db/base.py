@@ -58,6 +58,7 @@ def import_all_models() -> None:
     import gwanje.governance.subjects.models
     import gwanje.ledgers.models
     import gwanje.media.models
+    import gwanje.operations.bells_models
     import gwanje.operations.models
     import gwanje.people.models
     import gwanje.ptz.models

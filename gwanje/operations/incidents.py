@@ -27,7 +27,7 @@ from gwanje.auth.permissions import Permission
 from gwanje.auth.principal import Principal
 from gwanje.clock import Clock
 from gwanje.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gwanje.operations import events
+from gwanje.operations import events, manuals
 from gwanje.operations.kinds import (
     AckVia,
     EntryKind,
@@ -83,6 +83,7 @@ class Incidents:
         self.session.flush()
         outbox.timeline(self.session, incident.id, EntryKind.OPENED, now, self.principal.actor,
                         incident.title)  # fmt: skip
+        manuals.bind(self.session, incident)  # ORD-18.2: the manual version current now
         notified = self._route(incident)
         self._audit(incident, events.IncidentOpened, type=incident.type,
                     severity=incident.severity, source=incident.source, title=incident.title,

@@ -47,6 +47,9 @@ class EntryKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ESCALATED = "escalated"
     CLOSED = "closed"
+    ALARM = "alarm"  # a bell's alarm raised / acknowledged on the wall
+    CALL = "call"  # a bell call session answered / ended (ORD-10.2)
+    CHECKLIST = "checklist"  # a response-manual step ticked (ORD-18.2)
 
 
 class ChannelKind(StrEnum):
@@ -69,3 +72,18 @@ class AckVia(StrEnum):
     TOKEN = "token"  # noqa: S105 - the receiver's system called back with the token
     MQTT = "mqtt"  # the receiver published the token on the ack topic
     STAFF = "staff"  # a staff member recorded a confirmation received by phone
+
+
+class CallState(StrEnum):
+    """A bell call session (ORD-10.2): audio exists only while it is connected."""
+
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+class PressVia(StrEnum):
+    """How a bell press reached the center."""
+
+    HTTP = "http"  # POST /api/bells/{code}/press with the gateway's API token
+    MQTT = "mqtt"  # <prefix>/bells/<code>/press with the gateway's API token in the payload

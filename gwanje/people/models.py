@@ -41,6 +41,7 @@ DIRECT_ROLES = (
     "auditor",
     "contractor",
     "system_admin",
+    "bell_gateway",
 )
 
 

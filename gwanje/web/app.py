@@ -34,11 +34,13 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 @asynccontextmanager
 async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     """Timed jobs that belong to the always-running web process: ORD-28.3 recalls, the
-    notification outbox (ORD-20.4) with its MQTT acknowledgement listener, PTZ cameras
+    notification outbox (ORD-20.4) with its MQTT acknowledgement listener, bell presses
+    over MQTT (ORD-2.7), PTZ cameras
     going home after idle."""
     from gwanje.governance.jobs import sweep_forever
     from gwanje.governance.subjects.masking import fail_interrupted
     from gwanje.governance.subjects.masking_web import close_runner
+    from gwanje.operations.bells_mqtt import BellListener
     from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
     from gwanje.ptz import jobs as ptz_jobs
     from gwanje.ptz.web import close_connector, connector_of
@@ -47,6 +49,8 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(fail_interrupted, ctx)  # jobs a stopped process left running
     dispatcher = Dispatcher(ctx)
     listener = AckListener(ctx) if ctx.settings.operations.mqtt_url else None
+    with_bells = ctx.settings.operations.mqtt_url and ctx.settings.bells.mqtt
+    bell_listener = BellListener(ctx) if with_bells else None  # ORD-2.7 presses over MQTT
     tasks = [
         asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
         asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
@@ -65,6 +69,8 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
         dispatcher.close()
         if listener is not None:
             listener.close()
+        if bell_listener is not None:
+            bell_listener.close()
         close_connector(app)
         await run_in_threadpool(close_runner, app)
 

@@ -17,6 +17,7 @@ def all_routers() -> list[APIRouter]:
     from gwanje.governance.subjects.web import router as subject_api
     from gwanje.governance.web import router as governance_router
     from gwanje.ledgers.web import router as ledgers_router
+    from gwanje.operations.bells_web import router as bells_router
     from gwanje.operations.pages import router as incident_pages
     from gwanje.operations.web import router as operations_router
     from gwanje.people.web import router as people_router
@@ -39,6 +40,7 @@ def all_routers() -> list[APIRouter]:
         plan_pages,
         operations_router,
         incident_pages,
+        bells_router,
         ledgers_router,
         subject_api,
         subject_pages,

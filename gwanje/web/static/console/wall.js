@@ -8,6 +8,7 @@
 
 import { LivePlayer } from "./player.js";
 import { PtzPanel } from "./ptz.js";
+import { startAlarms } from "./alarms.js";
 
 const app = document.querySelector(".wall-app");
 const S = JSON.parse(document.getElementById("wall-strings").textContent);
@@ -374,4 +375,7 @@ document.getElementById("layout-delete").addEventListener("click", deleteLayout)
 document.getElementById("tour-toggle").addEventListener("click", toggleTour);
 document.getElementById("fullscreen").addEventListener("click", () => wallEl.requestFullscreen());
 window.addEventListener("beforeunload", () => players.forEach((p) => p && p.close()));
-start().catch((err) => say(err.message));
+start().catch((err) => say(err.message)).finally(() => {
+  // Bell alarms (ORD-2.7) pop cameras up with the wall's own masks (ORD-26.1).
+  if (app.dataset.incidents) startAlarms({ t, csrf, wsUrl, maskEl, cameraOf: (id) => byId.get(id) });
+});

@@ -1,0 +1,29 @@
+"""Settings of emergency bells (ORD-2.7, 10.2): what a press opens and how the walls hear
+of it (docs/design/bells.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gwanje.operations.kinds import IncidentType, Severity
+
+
+class BellSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dedupe_s: float = Field(
+        5.0, gt=0, le=120, description="Presses of one bell this close together are one press."
+    )
+    incident_type: IncidentType = Field(
+        IncidentType.CRIME,
+        description="Type of the incident a press opens (its routes decide who is notified).",
+    )
+    severity: Severity = Field(Severity.HIGH, description="Severity of that incident.")
+    alarm_poll_s: float = Field(
+        1.0, gt=0, le=30, description="How often an open wall's alarm channel looks for news."
+    )
+    mqtt: bool = Field(
+        True,
+        description="Listen for presses on <operations.mqtt_prefix>/bells/<code>/press "
+        "(when operations.mqtt_url is set).",
+    )

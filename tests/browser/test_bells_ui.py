@@ -1,0 +1,174 @@
+"""Emergency bells and response manuals in Chromium, with real parts end to end: the
+camera simulator (RTSP, whose streams carry an AAC audio track), the recorder, uvicorn,
+a simulated bell gateway pressing over HTTP with its API token.
+
+An operator's open wall pops the bell's camera up in a red alarm tile playing live video,
+acknowledges it, answers and ends the call; the call log shows it; the operator ticks the
+incident's manual steps; the general manager revises a manual (old versions kept). After
+the call no file under the data directory holds audio (ORD-10.2)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from live import LiveServer
+from test_foundation_flows import login
+
+from gwanje.clock import SystemClock
+from gwanje.context import Gwanje
+from gwanje.db.engine import make_engine, make_session_factory
+from gwanje.media.camsim.bells import BellGateway
+from gwanje.media.camsim.clips import load_or_generate
+from gwanje.media.camsim.harness import run_in_thread
+from gwanje.media.camsim.profile import TEST
+from gwanje.media.camsim.server import ServerConfig
+from gwanje.media.config import RecordingSettings
+from gwanje.media.probe import probe
+from gwanje.media.recorder.supervisor import Recorder
+from gwanje.settings import Mode, Settings
+
+pytestmark = pytest.mark.browser
+CAMERAS = 8  # the demo links bell YS-BELL-001 to the first camera
+
+
+@pytest.fixture(scope="module")
+def bell_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[LiveServer, BellGateway]]:
+    from operations.bell_kit import gateway
+
+    from gwanje.cli.demo import seed_demo
+
+    clips = load_or_generate(tmp_path_factory.mktemp("bell-clips"), TEST)
+    sim = run_in_thread(clips, ServerConfig(cameras=CAMERAS))
+    data_dir = tmp_path_factory.mktemp("bells")
+    shutil.copyfile(sqlite_template, data_dir / "gwanje.db")
+    recording = RecordingSettings(streams=["main", "sub"], segment_seconds=10,
+                                  min_free_bytes=0)  # fmt: skip
+    settings = Settings(mode=Mode.DEMO, data_dir=data_dir, recording=recording)
+    engine = make_engine(settings.db_url)
+    ctx = Gwanje(settings, engine, make_session_factory(engine), SystemClock())
+    server = LiveServer(ctx, seed_demo(ctx, cameras=CAMERAS, rtsp_port=sim.port))
+    _, token = gateway(ctx, "bell-gw-01")
+    recorder = Recorder(ctx)
+    recorder.start()
+    server.start()
+    yield server, BellGateway(token, base_url=server.url)
+    server.stop()
+    recorder.stop()
+    sim.stop()
+    ctx.close()
+
+
+def test_the_general_manager_revises_a_manual_and_old_versions_stay(
+    page: Any, bell_server: tuple[LiveServer, BellGateway]
+) -> None:
+    server, _ = bell_server
+    login(page, server, "manager")
+    page.goto(f"{server.url}/manuals/fire")
+    page.get_by_test_id("manual-title").fill("비상벨·범죄 대응")
+    page.get_by_test_id("manual-steps-field").fill("영상 확인\n112 신고\n순찰차 도착 확인")
+    page.get_by_test_id("manual-note").fill("최초 제정")
+    page.get_by_test_id("manual-save").click()
+    page.get_by_test_id("manual-version-1").wait_for()
+    page.get_by_test_id("manual-steps-field").fill(
+        "영상 확인\n비상벨 통화\n112 신고\n순찰차 도착 확인"
+    )
+    page.get_by_test_id("manual-note").fill("비상벨 통화 단계 추가")
+    page.get_by_test_id("manual-save").click()
+    page.get_by_test_id("manual-version-2").wait_for()
+    assert page.get_by_test_id("manual-steps").locator("li").count() == 4
+    page.get_by_test_id("manual-version-1").click()
+    assert page.get_by_test_id("manual-old").is_visible()
+    assert page.get_by_test_id("manual-steps").locator("li").count() == 3
+
+
+def _no_audio_under(data_dir: Path) -> int:
+    """Every recorded file is video only and no file carries an AAC track; the count of
+    MP4 files checked."""
+    checked = 0
+    for path in data_dir.rglob("*"):
+        if not path.is_file():
+            continue
+        content = path.read_bytes()
+        assert b"mp4a" not in content, path  # no AAC sample entry
+        assert b"soun" not in content, path  # no sound handler
+        if path.suffix == ".mp4":
+            described = probe(path)
+            assert described is None or set(described.stream_types) == {"video"}, path
+            checked += 1
+    return checked
+
+
+def _crime_manual(server: LiveServer) -> None:
+    """The manual a bell incident (type crime) is opened under, written as the general
+    manager would (its own browser test revises the fire manual, independently)."""
+    from webclient import principal_for
+
+    from gwanje.auth.permissions import Role
+    from gwanje.operations.manuals import ManualInput, current, revise
+
+    ctx = server.ctx
+    with ctx.transaction() as session:
+        if current(session, "crime") is None:
+            steps = ("영상 확인", "112 신고")
+            data = ManualInput("crime", "비상벨·범죄 대응", steps, "최초 제정", 0)
+            revise(session, ctx.clock, principal_for(Role.GENERAL_MANAGER, username="m"), data)
+
+
+def test_a_bell_pops_its_camera_up_on_the_operators_wall(
+    page: Any, bell_server: tuple[LiveServer, BellGateway]
+) -> None:
+    server, gw = bell_server
+    _crime_manual(server)
+    login(page, server, "operator")
+    page.goto(f"{server.url}/wall")
+    page.wait_for_selector("[data-testid^=tree-camera-]")
+    page.wait_for_function("document.getElementById('alarm-stack').dataset.channel === 'open'")
+    pressed = gw.press_http("YS-BELL-001")
+    assert pressed.status_code == 202, pressed.text
+    call_id, incident_id = pressed.json()["call_id"], pressed.json()["incident_id"]
+    tile = page.get_by_test_id(f"alarm-{call_id}")
+    tile.wait_for()
+    assert "alarming" in str(tile.get_attribute("class"))
+    assert tile.get_attribute("data-camera") == "YS-CAM-0001"
+    page.wait_for_function(
+        f"Number(document.querySelector('[data-testid=alarm-video-{call_id}]')"
+        "?.dataset.frames || 0) > 10",
+        timeout=90_000,
+    )
+    page.screenshot(path=str(Path(__file__).parents[2] / "test-artifacts" / "bell-alarm.png"))
+    page.get_by_test_id(f"alarm-acknowledge-{call_id}").click()
+    page.wait_for_function(
+        f"!document.querySelector('[data-testid=alarm-{call_id}]').classList.contains('alarming')"
+    )
+    page.get_by_test_id(f"alarm-answer-{call_id}").click()
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=alarm-{call_id}]').dataset.state === 'connected'"
+    )
+    page.get_by_test_id(f"alarm-end-{call_id}").click()
+    tile.wait_for(state="detached")  # acknowledged and ended: the wall lets it go
+    page.goto(f"{server.url}/bells/calls")
+    row = page.get_by_test_id(f"bell-call-{call_id}")
+    assert row.get_by_test_id("bell-call-state").inner_text() == "종료"
+    assert "최관제" in row.inner_text()
+    # The incident keeps the manual current when it was opened; the operator ticks a step.
+    page.goto(f"{server.url}/incidents/{incident_id}/checklist")
+    page.get_by_test_id("tick-1").click()
+    page.get_by_test_id("step-1-done").wait_for()
+    page.goto(f"{server.url}/incidents/{incident_id}")
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert "비상벨 알람" in timeline
+    assert "비상벨 통화" in timeline
+    # ORD-10.2: after a whole call session, nothing under the data directory holds audio
+    # (the recorder has been recording every camera, audio track offered, all along).
+    data_dir = server.ctx.settings.data_dir
+    deadline = time.monotonic() + 60
+    while not any(data_dir.glob("video/*/main/*/*.mp4")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _no_audio_under(data_dir) > 0
