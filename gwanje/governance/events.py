@@ -167,3 +167,25 @@ class PlanPublished(AuditEvent):
     version: int
     title: str
     change_note: str
+
+
+class RequestAttachmentAdded(AuditEvent):
+    """A document (e.g. the official letter's PDF) was attached to an access request."""
+
+    event_type = "access_request.attachment_added"
+    description = "요청 첨부 문서 등록 / request attachment added"
+    request_id: int
+    attachment_id: int
+    filename: str
+    sha256: str
+    bytes: int
+
+
+class RequestAttachmentDownloaded(AuditEvent):
+    """Someone downloaded a request's attached document."""
+
+    event_type = "access_request.attachment_downloaded"
+    description = "요청 첨부 문서 내려받기 / request attachment downloaded"
+    request_id: int
+    attachment_id: int
+    sha256: str

@@ -186,3 +186,19 @@ class PlanVersion(Base):
     change_note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RequestAttachment(Base):
+    """A document attached to an access request, e.g. the PDF of the official letter
+    (공문) that asks for the video (ORD-28.1). Stored content-addressed under
+    `<data>/attachments/requests/<request id>/<sha256>.pdf`; never changed."""
+
+    __tablename__ = "request_attachments"
+    __table_args__ = (UniqueConstraint("request_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded, cleaned
+    sha256: Mapped[str] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
@@ -32,6 +33,8 @@ from gwanje.governance.web import (
     Exporter,
     Requester,
     _work,
+    read_upload,
+    store_attachment,
     visible_request,
     visible_requests,
 )
@@ -121,6 +124,7 @@ def _detail_page(request: Request, ctx: Ctx, principal: Principal, request_id: i
         may_decide=principal.can(P.REQUEST_APPROVE),
         may_emergency=principal.can(P.REQUEST_APPROVE_EMERGENCY),
         may_provide=principal.can(P.VIDEO_EXPORT),
+        may_attach=principal.can(P.REQUEST_APPROVE) or data["created_by"] == principal.person_id,
     )  # fmt: skip
 
 
@@ -236,3 +240,17 @@ def overdue_page(request: Request, ctx: Ctx, principal: Exporter) -> Response:
                 for p in overdue(session, ctx.clock.now())]  # fmt: skip
     return _render(request, "governance/provisions.html", rows=rows,
                    local=lambda iso: _local(ctx, iso))  # fmt: skip
+
+
+@router.post("/requests/{request_id}/attachments", response_class=HTMLResponse)
+async def attach_form(request: Request, ctx: Ctx, principal: Anyone, request_id: int) -> Response:
+    """Upload from the request page (multipart; the CSRF token is a form field)."""
+    try:
+        filename, data = await read_upload(request)
+        await run_in_threadpool(store_attachment, ctx, request, principal, request_id,
+                                filename, data)  # fmt: skip
+    except GwanjeError as exc:
+        message = translate(exc.key, language_of(request), **exc.params)
+        return await run_in_threadpool(_detail_page, request, ctx, principal, request_id,
+                                       exc.status, (message,))  # fmt: skip
+    return RedirectResponse(f"/requests/{request_id}#attachments", status_code=303)

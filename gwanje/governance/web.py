@@ -28,9 +28,16 @@ from gwanje.auth.principal import Principal
 from gwanje.clock import parse_aware
 from gwanje.context import Gwanje
 from gwanje.errors import Forbidden, InvalidInput, NotFound
-from gwanje.governance import exports
+from gwanje.governance import attachments, exports
+from gwanje.governance.attachments import attachments_of
 from gwanje.governance.exports import ExportInput
-from gwanje.governance.models import AccessGrant, AccessGrantPerson, AccessRequest, Provision
+from gwanje.governance.models import (
+    AccessGrant,
+    AccessGrantPerson,
+    AccessRequest,
+    Provision,
+    RequestAttachment,
+)
 from gwanje.governance.provision import Provisions, overdue
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Person
@@ -138,6 +145,8 @@ def _as_json(session: Session, row: AccessRequest) -> dict[str, Any]:
         "items": [{"camera_code": codes.get(i.camera_id), "camera_id": i.camera_id,
                    "start_at": i.start_at.isoformat(), "end_at": i.end_at.isoformat()}
                   for i in row.items],
+        "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256,
+                         "bytes": a.bytes} for a in attachments_of(session, row.id)],
         "grant": None if grant is None else {
             "id": grant.id, "state": grant.state, "valid_until": grant.valid_until.isoformat(),
             "grantees": grantees, "recall_reason": grant.recall_reason,
@@ -348,3 +357,48 @@ def overdue_provisions(ctx: Ctx, principal: Exporter) -> JSONResponse:
     with ctx.sessions() as session:
         rows = overdue(session, ctx.clock.now())
         return JSONResponse({"overdue": [_provision_json(r) for r in rows]})
+
+
+# ---- attachments: the official letter and other documents (ORD-28.1) ---------------------
+
+
+def store_attachment(ctx: Gwanje, request: Request, principal: Principal, request_id: int,
+                     filename: str, data: bytes) -> dict[str, Any]:  # fmt: skip
+    visible_request(ctx, principal, request_id)
+    with ctx.transaction() as session:
+        row = attachments.attach(session, ctx.settings, ctx.clock, principal, request_id,
+                                 filename, data, client_ip(request))  # fmt: skip
+        return {"id": row.id, "filename": row.filename, "sha256": row.sha256, "bytes": row.bytes}
+
+
+async def read_upload(request: Request) -> tuple[str, bytes]:
+    """The uploaded file (multipart field `file`), read at most one byte past the limit."""
+    form = await request.form(max_part_size=attachments.MAX_BYTES + 1)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InvalidInput("governance.attachment.missing")
+    data = await upload.read(attachments.MAX_BYTES + 1)
+    return upload.filename or "document.pdf", data
+
+
+@router.post("/api/requests/{request_id}/attachments")
+async def add_attachment(request: Request, ctx: Ctx, principal: Anyone,
+                         request_id: int) -> JSONResponse:  # fmt: skip
+    filename, data = await read_upload(request)
+    made = await run_in_threadpool(store_attachment, ctx, request, principal, request_id,
+                                   filename, data)  # fmt: skip
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/requests/{request_id}/attachments/{attachment_id}")
+def download_attachment(request: Request, ctx: Ctx, principal: Anyone, request_id: int,
+                        attachment_id: int) -> FileResponse:  # fmt: skip
+    visible_request(ctx, principal, request_id)
+    with ctx.transaction() as session:
+        row = session.get(RequestAttachment, attachment_id)
+        if row is None or row.request_id != request_id:
+            raise NotFound("governance.attachment.not_found", attachment_id=attachment_id)
+        path = attachments.opened(session, ctx.settings, ctx.clock, principal, row,
+                                  client_ip(request))  # fmt: skip
+        name = row.filename
+    return FileResponse(path, media_type="application/pdf", filename=name)

@@ -60,6 +60,11 @@ def test_a_police_request_is_filed_refused_when_incomplete_and_approved(
     assert "공문번호" in error.inner_text()
     _file(page, live_server, camera, "investigation", letter="여수서 형사과-2026-501")
     assert page.get_by_test_id("request-state").inner_text() == "승인 대기"
+    letter = "%PDF-1.4\n% 여수경찰서 형사과-2026-501\n%%EOF\n".encode()
+    page.get_by_test_id("attach-file").set_input_files(
+        {"name": "공문.pdf", "mimeType": "application/pdf", "buffer": letter})
+    page.get_by_test_id("attach").click()
+    assert "공문.pdf" in page.get_by_test_id("attachments").inner_text()
     url = page.url
     page.context.clear_cookies()
     login(page, live_server, "approver")
