@@ -58,6 +58,12 @@ class Permission(StrEnum):
     INCIDENT_MANAGE = "incident.manage"
     MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
     HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
+    # Shifts and the room (ORD-19, 20.1, 20.3, 22.3, 22.4): read the roster, record and
+    # sign handovers (own shift only), manage roster and schedule, switch tour mode
+    SHIFT_READ = "shift.read"
+    SHIFT_HANDOVER = "shift.handover"
+    SHIFT_MANAGE = "shift.manage"
+    TOUR_MANAGE = "tour.manage"
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -102,6 +108,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SUBJECT_REQUEST_REVIEW,
             P.REPORT_READ,
             P.REPORT_REVIEW,
+            P.SHIFT_READ,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -128,6 +135,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MAINTENANCE_TICKET,
             P.MAINTENANCE_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
+            P.SHIFT_MANAGE,
+            P.TOUR_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -146,6 +157,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MAINTENANCE_TICKET,
             P.MAINTENANCE_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
@@ -161,6 +173,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_MANAGE,
             P.VISITOR_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
+            P.TOUR_MANAGE,
         }
     ),
     Role.POLICE_LIAISON: frozenset(
@@ -172,6 +187,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REQUEST_CREATE,
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
         }
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
@@ -185,6 +202,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REPORT_READ,
             P.REPORT_REVIEW,
             P.INCIDENT_READ,
+            P.SHIFT_READ,
         }
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),
