@@ -26,8 +26,13 @@ class Crew:
         return principal_for(Role.OPERATOR, person_id=self.people[username], username=username)
 
 
-def crew(ctx: Gwanje, preset: str = "4x2", anchor: str = "2026-01-01",
-         first: date = date(2026, 1, 1), last: date = date(2026, 1, 10)) -> Crew:  # fmt: skip
+def crew(
+    ctx: Gwanje,
+    preset: str = "4x2",
+    anchor: str = "2026-01-01",
+    first: date = date(2026, 1, 1),
+    last: date = date(2026, 1, 10),
+) -> Crew:
     people: dict[str, int] = {}
     for n in range(1, 5):
         for name in (f"lead{n}", f"op{n}"):

@@ -64,7 +64,8 @@ def test_a_handover_needs_the_checklist_and_both_leads(any_ctx: Gwanje) -> None:
         _act(any_ctx, team, "lead1", lambda h: h.sign(hid, "incoming"))
     done = _act(any_ctx, team, "lead4", lambda h: h.sign(hid, "incoming"))
     assert done.state == HandoverState.COMPLETE
-    assert done.outgoing_by == team.people["lead1"] and done.incoming_by == team.people["lead4"]
+    assert done.outgoing_by == team.people["lead1"]
+    assert done.incoming_by == team.people["lead4"]
 
 
 def test_one_winner_when_two_sign_at_once(any_ctx: Gwanje) -> None:

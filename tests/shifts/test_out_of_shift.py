@@ -23,8 +23,9 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 def _live(ctx: Gwanje, team: Crew, who: str, camera: int) -> None:
     with console.console_transaction(ctx) as session:
-        console.authorize_live(session, ctx.clock, team.principal(who), camera, "main",
-                               "10.0.0.7", "view")  # fmt: skip
+        console.authorize_live(
+            session, ctx.clock, team.principal(who), camera, "main", "10.0.0.7", "view"
+        )
 
 
 def _scene(ctx: Gwanje, clock: FakeClock) -> tuple[Crew, int]:
@@ -38,7 +39,8 @@ def _scene(ctx: Gwanje, clock: FakeClock) -> tuple[Crew, int]:
     clock.set(datetime(2026, 1, 1, 19, 0, tzinfo=SEOUL))  # an hour after op1's shift
     with ctx.transaction() as session:
         Incidents(session, ctx.settings, ctx.clock, team.principal("op1")).open(
-            IncidentInput(type="crime", severity="high", title="야간 순찰 중 발견"))  # fmt: skip
+            IncidentInput(type="crime", severity="high", title="야간 순찰 중 발견")
+        )
     return team, camera
 
 
@@ -50,8 +52,11 @@ def test_live_views_and_incident_actions_outside_the_shift_are_flagged(
     with any_ctx.sessions() as session:
         found = flags.out_of_shift(session, any_ctx.settings, start, start + timedelta(days=1))
     assert [(f.actor, f.event_type) for f in found] == [
-        ("op2", "video.live_started"), ("op1", "incident.opened")]  # fmt: skip
-    assert found[0].camera_ids != () and found[0].source_ip == "10.0.0.7"
+        ("op2", "video.live_started"),
+        ("op1", "incident.opened"),
+    ]
+    assert found[0].camera_ids != ()
+    assert found[0].source_ip == "10.0.0.7"
 
 
 def test_the_monthly_access_review_flags_out_of_shift_access(
@@ -62,8 +67,9 @@ def test_the_monthly_access_review_flags_out_of_shift_access(
     with any_ctx.transaction() as session:
         review = access_review.build_review(session, any_ctx.settings, any_ctx.clock, "2026-01")
         data = access_review.render_pdf(review, any_ctx.settings, "ko")
-        access_review.audit_generated(session, any_ctx.clock, review, Actor.system("t"), None,
-                                      "pdf", "test")  # fmt: skip
+        access_review.audit_generated(
+            session, any_ctx.clock, review, Actor.system("t"), None, "pdf", "test"
+        )
     assert review.shift_checked
     shift = [a for a in review.anomalies if a.kind == access_review.AnomalyKind.OUT_OF_SHIFT]
     assert [(a.actor, a.count) for a in shift] == [("op1", 1), ("op2", 1)]

@@ -38,9 +38,11 @@ def test_four_teams_two_shifts_on_duty_across_midnight(any_ctx: Gwanje) -> None:
     assert _names(any_ctx, kst(2, 18)) == ["lead1", "op1"]  # team 1: 주 → 야 → 비 → 휴
     with any_ctx.sessions() as session:
         night = roster.on_duty(session, kst(2, 3))[0]
-    assert night.day == "2026-01-01" and night.label == "야간"
+    assert night.day == "2026-01-01"
+    assert night.label == "야간"
     assert night.start_at.astimezone(UTC) == datetime(2026, 1, 1, 9, tzinfo=UTC)  # 18:00 KST
-    assert night.kind == "civil_servant" and night.lead
+    assert night.kind == "civil_servant"
+    assert night.lead
 
 
 def test_three_shifts_and_generation_is_idempotent(any_ctx: Gwanje) -> None:
@@ -75,8 +77,20 @@ def test_only_managers_change_the_roster_and_bad_patterns_are_refused(any_ctx: G
             "9", "9조"
         )
     with pytest.raises(InvalidInput):  # two teams on the day shift the same day
-        patterns.parse("bad", "bad", [{"code": "d", "label": "주", "start": "09:00",
-                                       "hours": 9}], ["d", ""], {"1": 0, "2": 2}, "2026-01-01")  # fmt: skip
+        patterns.parse(
+            "bad",
+            "bad",
+            [{"code": "d", "label": "주", "start": "09:00", "hours": 9}],
+            ["d", ""],
+            {"1": 0, "2": 2},
+            "2026-01-01",
+        )
     with pytest.raises(InvalidInput):
-        patterns.parse("bad", "bad", [{"code": "d", "label": "주", "start": "25:00",
-                                       "hours": 9}], ["d"], {"1": 0}, "2026-01-01")  # fmt: skip
+        patterns.parse(
+            "bad",
+            "bad",
+            [{"code": "d", "label": "주", "start": "25:00", "hours": 9}],
+            ["d"],
+            {"1": 0},
+            "2026-01-01",
+        )
