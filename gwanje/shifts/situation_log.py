@@ -145,7 +145,7 @@ def _shift_log(
     swaps = [
         {
             "out": names.get(s.out_person_id, ""),
-            "in": names.get(s.in_person_id, ""),
+            "into": names.get(s.in_person_id, ""),
             "reason": s.reason,
         }
         for s in session.scalars(select(ShiftSwap).where(ShiftSwap.slot_id == slot.id))
