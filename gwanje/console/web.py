@@ -11,9 +11,9 @@
   server keeps retrying, so a camera that comes back resumes on its own).
 
 Invariants: every live view is authorized per camera and audited at its start and its
-end; while tour mode is on (ORD-22.4, `gwanje.shifts.tour`) the socket refuses new views
-(1008 `shifts.tour.active`) and ends open ones within a second
-(`gwanje.console.service`); no database work runs on the event loop; a viewer that
+end (`gwanje.console.service`); while tour mode is on (ORD-22.4, `gwanje.shifts.tour`)
+the socket refuses new views (1008 `shifts.tour.active`) and ends open ones within a
+second; no database work runs on the event loop; a viewer that
 reads slowly slows only its own socket (the capture worker skips it to the next
 keyframe; recording never waits).
 """

@@ -284,7 +284,7 @@ def _handover_rows(log: SituationLog, s: ShiftLog, t: Any, lang: str) -> list[Fl
     body: list[Flowable] = [pdf.text(t("shifts.log.handover"), "h2")]
     if h is None:
         return [*body, pdf.text(t("shifts.log.no_handover"), "body")]
-    mark = {True: "☑", False: "☐"}
+    mark = {True: "■", False: "□"}
     items = [(f"{mark[i['checked']]} {i['label_' + lang]}", i["note"]) for i in h["checklist"]]
     incidents = ", ".join(f"#{i['id']} {i['title']}" for i in h["open_incidents"])
     fields = [
