@@ -63,6 +63,12 @@ class Permission(StrEnum):
     MANUAL_MANAGE = "manual.manage"  # revise the response manuals (업무매뉴얼)
     MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
     HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
+    # Shifts and the room (ORD-19, 20.1, 20.3, 22.3, 22.4): read the roster, record and
+    # sign handovers (own shift only), manage roster and schedule, switch tour mode
+    SHIFT_READ = "shift.read"
+    SHIFT_HANDOVER = "shift.handover"
+    SHIFT_MANAGE = "shift.manage"
+    TOUR_MANAGE = "tour.manage"
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -109,6 +115,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REPORT_READ,
             P.REPORT_REVIEW,
             P.PLAN_MANAGE,
+            P.SHIFT_READ,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(
@@ -136,6 +143,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MAINTENANCE_TICKET,
             P.MAINTENANCE_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
+            P.SHIFT_MANAGE,
+            P.TOUR_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(
@@ -154,6 +165,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MAINTENANCE_TICKET,
             P.MAINTENANCE_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
         }
     ),
     # Playback and export need the permission AND a grant naming the person for that
@@ -169,6 +181,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.INCIDENT_MANAGE,
             P.VISITOR_MANAGE,
             P.HEALTH_READ,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
+            P.TOUR_MANAGE,
         }
     ),
     Role.POLICE_LIAISON: frozenset(
@@ -180,6 +195,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REQUEST_CREATE,
             P.INCIDENT_READ,
             P.INCIDENT_MANAGE,
+            P.SHIFT_READ,
+            P.SHIFT_HANDOVER,
         }
     ),
     Role.APPROVER: frozenset({P.CAMERA_READ, P.REQUEST_APPROVE, P.LEDGER_READ}),
@@ -193,6 +210,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REPORT_READ,
             P.REPORT_REVIEW,
             P.INCIDENT_READ,
+            P.SHIFT_READ,
         }
     ),
     Role.CONTRACTOR: frozenset({P.MAINTENANCE_TICKET}),

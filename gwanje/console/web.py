@@ -11,7 +11,9 @@
   server keeps retrying, so a camera that comes back resumes on its own).
 
 Invariants: every live view is authorized per camera and audited at its start and its
-end (`gwanje.console.service`); no database work runs on the event loop; a viewer that
+end (`gwanje.console.service`); while tour mode is on (ORD-22.4, `gwanje.shifts.tour`)
+the socket refuses new views (1008 `shifts.tour.active`) and ends open ones within a
+second; no database work runs on the event loop; a viewer that
 reads slowly slows only its own socket (the capture worker skips it to the next
 keyframe; recording never waits).
 """
@@ -22,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,6 +49,7 @@ from gwanje.media.live.mse import MseMuxer
 from gwanje.media.live.paths import live_dir
 from gwanje.media.live.wire import StreamInit, WireError
 from gwanje.media.playback import open_playback, segments_for
+from gwanje.shifts import tour
 from gwanje.web.deps import Ctx
 from gwanje.web.render import language_of, render_with
 from gwanje.web.security import client_ip, requires, requires_ws
@@ -61,15 +65,23 @@ RETRY_SECONDS = 2.0  # how often an unavailable stream is tried again while the 
 
 
 _PLAYBACK_STRINGS = ("console.playback.", "console.error.", "console.health.", "console.export.")
-_JS_STRINGS = ("console.wall.", "console.state.", "console.health.", "registry.purpose.", "ptz.",
-               "bells.state.")  # fmt: skip
+_JS_STRINGS = (
+    "console.wall.",
+    "console.state.",
+    "console.health.",
+    "registry.purpose.",
+    "ptz.",
+    "bells.state.",
+    "shifts.tour.",
+)
 
 
 @router.get("/wall")
 def wall_page(request: Request, ctx: Ctx, principal: LiveViewer) -> Response:
     lang = language_of(request)
     strings = {k: v for k, v in catalog(lang).items() if k.startswith(_JS_STRINGS)}
-    return render_with(TEMPLATES, request, "console/wall.html", 200, grids=GRIDS, strings=strings)
+    return render_with(TEMPLATES, request, "console/wall.html", 200, grids=GRIDS, strings=strings,
+                       tour_mode=tour.is_active(ctx))  # fmt: skip
 
 
 @router.get("/api/wall/cameras")
@@ -128,17 +140,23 @@ async def live_stream(
             )
             return camera, ctx.clock.now()
 
+    # ORD-22.4: no live video while tour mode is on (docs/design/shifts.md).
+    if await run_in_threadpool(tour.is_active, ctx):
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "shifts.tour.active")
     try:
         camera, started = await run_in_threadpool(authorize)
     except GwanjeError as exc:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.key) from None
     await websocket.accept()
     relay = _Relay(websocket, live_dir(ctx.settings.data_dir), camera_id, stream)
+    relay.stop_when = lambda: tour.is_active(ctx)
     reason = "viewer closed"
     try:
         await relay.run()
     except WebSocketDisconnect:
         pass
+    except _Stopped:
+        reason = "tour mode"
     except Exception as exc:  # the view ends; the web process and other views go on
         reason = f"error: {type(exc).__name__}"
     finally:
@@ -159,8 +177,14 @@ async def live_stream(
         await asyncio.shield(written)  # if cancelled here, the write still completes
 
 
+class _Stopped(Exception):
+    """The view was ended by the center (tour mode, ORD-22.4)."""
+
+
 class _Relay:
     """Live units from the capture worker's socket to one browser, as MSE fragments."""
+
+    stop_when: Callable[[], bool] | None = None  # polled off the loop; True ends the view
 
     def __init__(self, websocket: WebSocket, directory: Path, camera_id: int, stream: str):
         self.websocket = websocket
@@ -173,14 +197,24 @@ class _Relay:
         """Relay until the browser leaves; errors of the relay itself propagate."""
         closed = asyncio.ensure_future(self._until_closed())
         relay = asyncio.ensure_future(self._relay_forever())
+        stop = asyncio.ensure_future(self._until_stopped())
         try:
-            done, _ = await asyncio.wait({closed, relay}, return_when=asyncio.FIRST_COMPLETED)
-            if relay in done:
-                relay.result()
+            done, _ = await asyncio.wait({closed, relay, stop},
+                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            for task in (relay, stop):
+                if task in done:
+                    task.result()
         finally:
-            for task in (closed, relay):
+            for task in (closed, relay, stop):
                 task.cancel()
-            await asyncio.gather(closed, relay, return_exceptions=True)
+            await asyncio.gather(closed, relay, stop, return_exceptions=True)
+
+    async def _until_stopped(self) -> None:
+        """Raise `_Stopped` once `stop_when` says so (never returns otherwise)."""
+        while True:
+            if self.stop_when is not None and await run_in_threadpool(self.stop_when):
+                raise _Stopped
+            await asyncio.sleep(tour.POLL_SECONDS)
 
     async def _until_closed(self) -> None:
         """Read (and ignore) what the browser sends, to notice it leaving."""

@@ -15,8 +15,8 @@ Anomalies (thresholds in `ReportsSettings`, times in `registry.timezone`):
   every camera and are never flagged;
 - denials: one account refused (`outcome = denied`: 401/403, WebSocket 1008, out of scope,
   no grant, failed login) `denials_per_day` times in one day.
-Access outside one's shift is not checked: no shift data exists yet (issue 6); the report
-says so instead of guessing.
+- out of shift: live view or incident work by a shift worker who was not on duty at the
+  time (the schedule of gwanje/shifts; rule and grace in `gwanje.shifts.flags`).
 
 Invariants: read-only apart from the audit entries it writes (generation and review);
 entries are never altered, and the evidence shown is the stored entry (seq, time, actor,
@@ -76,6 +76,7 @@ class AnomalyKind(StrEnum):
     BULK_EXPORT = "bulk_export"
     OUT_OF_DEPARTMENT = "out_of_department"
     DENIALS = "denials"
+    OUT_OF_SHIFT = "out_of_shift"
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class AccessReview:
     anomalies: list[Anomaly]
     reviews: list[ReviewRecord]
     camera_codes: dict[int, str]
-    shift_checked: bool = False  # no shift data yet (issue 6)
+    shift_checked: bool = True  # out-of-shift access is checked (gwanje.shifts.flags)
 
     def by_kind(self) -> dict[AnomalyKind, int]:
         counts = dict.fromkeys(AnomalyKind, 0)
@@ -288,6 +289,17 @@ def out_of_department(
     ]
 
 
+def out_of_shift(
+    session: Session, settings: Settings, entries: list[Entry], span: Month, zone: ZoneInfo
+) -> list[Anomaly]:
+    """Entries of shift workers acting while not on duty (gwanje/shifts, ORD-20.1)."""
+    from gwanje.shifts.flags import out_of_shift as shift_flags
+
+    flagged = {f.seq for f in shift_flags(session, settings, span.start, span.end)}
+    found = [e for e in entries if e.seq in flagged]
+    return [_anomaly(AnomalyKind.OUT_OF_SHIFT, k, v) for k, v in _grouped(found, zone).items()]
+
+
 # ---- the review --------------------------------------------------------------------
 def recorded_reviews(session: Session, month: str) -> list[ReviewRecord]:
     """Reviews recorded for `month` (the audit ledger is where they live)."""
@@ -317,6 +329,7 @@ def build_review(session: Session, settings: Settings, clock: Clock, month: str)
         *bulk_exports(entries, zone, cfg),
         *out_of_department(session, entries, zone, departments),
         *many_denials(entries, zone, cfg),
+        *out_of_shift(session, settings, entries, span, zone),
     ]
     anomalies.sort(key=lambda a: (a.day, a.actor, list(AnomalyKind).index(a.kind)))
     return AccessReview(

@@ -25,7 +25,9 @@ from gwanje.reports import access_review
 from gwanje.reports.common import previous_month, zone_of
 from gwanje.reports.inspection import report as inspection
 
-app = typer.Typer(no_args_is_help=True, help="Reports (보고서): self-inspection, access review.")
+app = typer.Typer(
+    no_args_is_help=True, help="Reports (보고서): self-inspection, access review, situation log."
+)
 ACTOR = Actor.system("cli")
 Lang = Annotated[str, typer.Option("--lang", help="ko or en.", case_sensitive=False)]
 
@@ -92,6 +94,28 @@ def inspection_command(
         if path is not None and data is not None:
             _write(path, data)
     typer.echo(", ".join(f"{s.value} {n}" for s, n in report.requirement_counts().items()))
+
+
+@app.command("situation-log")
+def situation_log_command(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Option("--date", help="Local day YYYY-MM-DD.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
+    shift: Annotated[
+        str | None, typer.Option("--shift", help="One shift code (default: every shift).")
+    ] = None,
+    lang: Lang = "ko",
+) -> None:
+    """The daily situation log (상황일지) per shift: staff, incidents, notifications,
+    handover and out-of-shift flags (ORD-20.1)."""
+    from gwanje.shifts import situation_log
+
+    with _system(ctx, lang) as system, system.transaction() as session:
+        log = situation_log.build(session, system.settings, system.clock, date, shift)
+        data = situation_log.render_pdf(log, system.settings, lang)
+        situation_log.audit_generated(session, system.clock, log, shift, ACTOR, None, "pdf", "cli")
+    _write(output, data)
+    typer.echo(f"{len(log.shifts)} shifts")
 
 
 def _standalone_html(system: Gwanje, report: inspection.InspectionReport, lang: str) -> str:

@@ -162,7 +162,7 @@ def test_pdf_reads_back_in_korean(any_ctx: Gwanje, clock: FakeClock) -> None:
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     expected_texts = (
         "개인영상정보 접속기록 월간 점검 보고서", "야간 재생·반출", "대량 반출",
-        "소속 부서 밖 카메라 접근", "반복된 접근 거부", "근무조", "park", "YS-S-1",
+        "소속 부서 밖 카메라 접근", "반복된 접근 거부", "근무시간 외 관제", "park", "YS-S-1",
     )  # fmt: skip
     for expected in expected_texts:
         assert expected in text, expected

@@ -31,6 +31,9 @@ let selected = 0;
 let tourTimer = null;
 let tourPage = 0;
 let ptzCameras = new Set(); // cameras this operator may steer (ORD-10.1: on the enlarged tile)
+// ORD-22.4 tour mode (견학 모드): every tile shows a placeholder instead of video. The server
+// enforces it too (the live socket refuses and ends views); this only follows its state.
+let tourMode = app.dataset.tour === "1";
 
 function say(text) { messageEl.textContent = text; }
 
@@ -105,6 +108,7 @@ let tileKeys = []; // "camera/stream" (or "") each element was built for
 
 function tileKey(index) {
   const camera = byId.get(tiles[index]);
+  if (camera && tourMode) return `hidden/${camera.id}`;
   return camera ? `${camera.id}/${streamFor(camera, index)}` : "";
 }
 
@@ -154,6 +158,7 @@ function tileEl(index) {
     return tile;
   }
   tile.dataset.camera = camera.code;
+  if (tourMode) return hiddenTile(tile, index);
   tile.addEventListener("dblclick", () => toggleEnlarged(index));
   const video = document.createElement("video");
   video.setAttribute("data-testid", `tile-video-${index}`);
@@ -186,6 +191,28 @@ function tileEl(index) {
   showState("waiting");
   players[index] = new LivePlayer(video, wsUrl(camera.id, stream), showState);
   return tile;
+}
+
+function hiddenTile(tile, index) {
+  tile.classList.add("tour-hidden");
+  tile.setAttribute("data-testid", `tile-${index}`);
+  const hint = document.createElement("span");
+  hint.className = "hint";
+  hint.setAttribute("data-testid", `tile-hidden-${index}`);
+  hint.textContent = t("shifts.tour.placeholder");
+  tile.append(hint);
+  return tile;
+}
+
+async function followTourMode() {
+  try {
+    const active = (await api("GET", "/api/tour")).active;
+    if (active !== tourMode) {
+      tourMode = active;
+      app.dataset.tour = active ? "1" : "";
+      renderWall();
+    }
+  } catch (err) { /* offline for a moment: the server still refuses video */ }
 }
 
 // ORD-20.4: an operator who sees something opens an incident for this camera at once
@@ -362,6 +389,13 @@ async function start() {
   // /wall?camera=ID (from the map or a camera's page): show it on the selected tile.
   const asked = Number(new URLSearchParams(location.search).get("camera"));
   if (asked && byId.has(asked) && !tiles.includes(asked)) place(asked, selected);
+  // /wall?assigned=1 (from the shifts page): the cameras assigned to me now (ORD-20.3).
+  if (new URLSearchParams(location.search).get("assigned")) {
+    const mine = (await api("GET", "/api/shifts/my-cameras")).cameras.map((c) => c.id);
+    tiles = mine.filter((id) => byId.has(id)).slice(0, grid);
+    setGrid(grid);
+  }
+  setInterval(followTourMode, 3000);
   await loadLayouts();
 }
 
