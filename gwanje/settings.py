@@ -30,6 +30,7 @@ from gwanje.operations.config import OperationsSettings
 from gwanje.ptz.config import PtzSettings
 from gwanje.registry.config import RegistrySettings
 from gwanje.reports.config import ReportsSettings
+from gwanje.sharing.config import SharingSettings
 
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "gwanje", "password"})
 
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
     ptz: PtzSettings = Field(default_factory=PtzSettings)  # type: ignore[arg-type]
     health: HealthSettings = Field(default_factory=HealthSettings)  # type: ignore[arg-type]
+    sharing: SharingSettings = Field(default_factory=SharingSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

@@ -27,6 +27,7 @@ EVENT_MODULES = (
     "gwanje.registry.events",
     "gwanje.reports.events",
     "gwanje.retention.events",
+    "gwanje.sharing.events",
 )
 OPTIONAL = frozenset({"gwanje.people.events", "gwanje.registry.events"})
 

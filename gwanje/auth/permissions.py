@@ -58,6 +58,10 @@ class Permission(StrEnum):
     INCIDENT_MANAGE = "incident.manage"
     MAINTENANCE_MANAGE = "maintenance.manage"  # open, verify and close tickets; assign
     HEALTH_READ = "health.read"  # health dashboard, /metrics (no video)
+    # Sharing with agencies and other centers (ORD-14.2, 17, 21, 23, 24)
+    SHARE_MANAGE = "share.manage"  # make, renew, revoke live shares; approve peer requests
+    FEDERATION_MANAGE = "federation.manage"  # register peer centers and their agreements
+    DELEGATION_MANAGE = "delegation.manage"  # record delegated cameras' terms (ORD-24)
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -128,6 +132,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MAINTENANCE_TICKET,
             P.MAINTENANCE_MANAGE,
             P.HEALTH_READ,
+            P.SHARE_MANAGE,
+            P.FEDERATION_MANAGE,
+            P.DELEGATION_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(

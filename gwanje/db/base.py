@@ -62,4 +62,5 @@ def import_all_models() -> None:
     import gwanje.people.models
     import gwanje.ptz.models
     import gwanje.registry.models
-    import gwanje.retention.models  # noqa: F401
+    import gwanje.retention.models
+    import gwanje.sharing.models  # noqa: F401

@@ -23,6 +23,8 @@ def all_routers() -> list[APIRouter]:
     from gwanje.registry.web import router as registry_router
     from gwanje.reports.web import router as reports_router
     from gwanje.retention.web import router as retention_router
+    from gwanje.sharing.federation_web import router as federation_router
+    from gwanje.sharing.web import router as sharing_router
     from gwanje.web.pages import router as shell_router
 
     return [
@@ -44,4 +46,6 @@ def all_routers() -> list[APIRouter]:
         health_router,
         audit_router,
         reports_router,
+        sharing_router,
+        federation_router,
     ]
