@@ -363,8 +363,10 @@ def publish_incident(session: Session, clock: Clock, incident: Any, kind: str) -
     codes a peer's agreement does not cover are left out. Returns the rows queued."""
     queued = 0
     camera_ids = {c.camera_id for c in incident.cameras}
-    codes = dict(session.execute(select(Camera.id, Camera.code)
-                                 .where(Camera.id.in_(camera_ids))).tuples().all()) if camera_ids else {}  # fmt: skip  # noqa: E501
+    codes: dict[int, str] = {}
+    if camera_ids:
+        found = session.execute(select(Camera.id, Camera.code).where(Camera.id.in_(camera_ids)))
+        codes = {row.id: row.code for row in found}
     for peer in session.scalars(select(Peer).where(Peer.active, Peer.push_events)):
         covered = {c.camera_id for c in peer.cameras}
         payload = {"kind": kind, "incident": {
