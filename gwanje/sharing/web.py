@@ -205,7 +205,11 @@ async def create_share_api(request: Request, ctx: Ctx, principal: Manager) -> JS
 async def revoke_share_api(
     request: Request, ctx: Ctx, principal: Manager, share_id: int
 ) -> JSONResponse:
-    reason = str((await request.json()).get("reason", ""))
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InvalidInput("sharing.error.invalid", detail="not JSON") from None
+    reason = str(data.get("reason", "")) if isinstance(data, dict) else ""
 
     def revoke() -> dict[str, Any]:
         with ctx.transaction() as session:
