@@ -31,6 +31,7 @@ from gwanje.operations.config import OperationsSettings
 from gwanje.ptz.config import PtzSettings
 from gwanje.registry.config import RegistrySettings
 from gwanje.reports.config import ReportsSettings
+from gwanje.sharing.config import SharingSettings
 from gwanje.shifts.config import ShiftSettings
 
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "gwanje", "password"})
@@ -78,6 +79,7 @@ class Settings(BaseSettings):
     health: HealthSettings = Field(default_factory=HealthSettings)  # type: ignore[arg-type]
     bells: BellSettings = Field(default_factory=BellSettings)  # type: ignore[arg-type]
     shifts: ShiftSettings = Field(default_factory=ShiftSettings)  # type: ignore[arg-type]
+    sharing: SharingSettings = Field(default_factory=SharingSettings)  # type: ignore[arg-type]
     # The master secret once read: it is needed on every cookie request (CSRF), so the
     # key file is not re-read each time.
     _secret: bytes | None = PrivateAttr(default=None)

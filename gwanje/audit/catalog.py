@@ -28,6 +28,7 @@ EVENT_MODULES = (
     "gwanje.registry.events",
     "gwanje.reports.events",
     "gwanje.retention.events",
+    "gwanje.sharing.events",
     "gwanje.shifts.events",
 )
 OPTIONAL = frozenset({"gwanje.people.events", "gwanje.registry.events"})

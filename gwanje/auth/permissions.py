@@ -69,6 +69,10 @@ class Permission(StrEnum):
     SHIFT_HANDOVER = "shift.handover"
     SHIFT_MANAGE = "shift.manage"
     TOUR_MANAGE = "tour.manage"
+    # Sharing with agencies and other centers (ORD-14.2, 17, 21, 23, 24)
+    SHARE_MANAGE = "share.manage"  # make, renew, revoke live shares; approve peer requests
+    FEDERATION_MANAGE = "federation.manage"  # register peer centers and their agreements
+    DELEGATION_MANAGE = "delegation.manage"  # record delegated cameras' terms (ORD-24)
     # System
     SETTINGS_MANAGE = "settings.manage"
 
@@ -147,6 +151,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SHIFT_HANDOVER,
             P.SHIFT_MANAGE,
             P.TOUR_MANAGE,
+            P.SHARE_MANAGE,
+            P.FEDERATION_MANAGE,
+            P.DELEGATION_MANAGE,
         }
     ),
     Role.OPERATIONS_MANAGER: frozenset(

@@ -40,6 +40,7 @@ from gwanje.context import Gwanje
 from gwanje.errors import Forbidden, InvalidInput, NotFound
 from gwanje.media.models import CameraHealthEvent
 from gwanje.registry.models import Camera, CameraStatus
+from gwanje.sharing.delegations import OutsideTerms, check_terms
 
 STREAMS = ("main", "sub")
 MAX_LAYOUTS = 50
@@ -173,6 +174,11 @@ def authorize_live(
             ),
             camera=str(camera_id),
         )  # fmt: skip
+    try:  # ORD-24: a delegated camera only within its terms' period and purposes
+        check_terms(session, principal, [camera.id], None, clock.now(), clock.now(), "live",
+                    source_ip)  # fmt: skip
+    except OutsideTerms as exc:
+        raise Refused(exc.event, camera=camera.code, key=exc.key) from None
     health = _health(session, [camera.id]).get(camera.id)
     record(session, LiveViewStarted(
         actor=principal.actor, source_ip=source_ip, camera_ids=(camera.id,),

@@ -64,4 +64,5 @@ def import_all_models() -> None:
     import gwanje.ptz.models
     import gwanje.registry.models
     import gwanje.retention.models
+    import gwanje.sharing.models
     import gwanje.shifts.models  # noqa: F401

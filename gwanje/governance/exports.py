@@ -43,6 +43,7 @@ from gwanje.media.watermark import watermark_mp4
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
 from gwanje.settings import Settings
+from gwanje.sharing.delegations import OutsideTerms, check_terms
 
 EXPORT_DIR = "exports"
 MAX_KEEP_DAYS = 365
@@ -94,6 +95,12 @@ def create_export(
     grant = active_grant(session, principal.person_id, data.camera_id, data.start, data.end, now)
     if camera is None or grant is None:
         _refuse(session, clock, principal, camera, data, source_ip, "no grant covers it")
+        return None
+    try:  # ORD-24: a delegated camera only within its terms' period and purposes
+        check_terms(session, principal, [camera.id], None, data.start, data.end, "export",
+                    source_ip)  # fmt: skip
+    except OutsideTerms as exc:
+        record(session, exc.event, clock)
         return None
     request = session.get(AccessRequest, grant.request_id)
     assert request is not None  # foreign key

@@ -19,19 +19,21 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from gwanje.media.font import render_text
+from gwanje.media.font import GLYPH_H, render_text
 
 MAX_SECONDS = 600
 _WHITE, _SHADOW = 235, 16
 
 
-def _burn(luma: np.ndarray, text: str) -> None:
-    """Draw `text` near the top left of a Y plane in place (light text, dark shadow)."""
+def burn_text(luma: np.ndarray, text: str, line: int = 0) -> None:
+    """Draw `text` on text line `line` from the top left of a Y plane, in place (light
+    text, dark shadow); what does not fit the picture is cut off. Also used by live
+    shares (`gwanje.sharing.transcode`), which burn the recipient and the time."""
     height, width = luma.shape
     scale = max(1, height // 240)
+    top, left = 2 * scale + line * (GLYPH_H + 3) * scale, 2 * scale
     mask = render_text(text, scale)
-    mask = mask[: max(0, height - 2 * scale), : max(0, width - 2 * scale)]
-    top = left = 2 * scale
+    mask = mask[: max(0, height - top - scale), : max(0, width - left - scale)]
     h, w = mask.shape
     luma[top + scale : top + h + scale, left + scale : left + w + scale][mask] = _SHADOW
     luma[top : top + h, left : left + w][mask] = _WHITE
@@ -53,7 +55,7 @@ def watermark_mp4(chunks: Iterable[bytes], text: str) -> Iterator[bytes]:
             if frame.time is not None and frame.time > MAX_SECONDS:
                 raise ValueError(f"a watermarked export is limited to {MAX_SECONDS} s")
             image = frame.to_ndarray(format="yuv420p")
-            _burn(image[: frame.height], text)
+            burn_text(image[: frame.height], text)
             marked = av.VideoFrame.from_ndarray(image, format="yuv420p")
             if frame.pts is not None:
                 first_pts = frame.pts if first_pts is None else first_pts

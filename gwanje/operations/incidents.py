@@ -40,6 +40,7 @@ from gwanje.operations.models import Incident, IncidentCamera, Notification
 from gwanje.operations.notify import outbox
 from gwanje.registry.models import Camera
 from gwanje.settings import Settings
+from gwanje.sharing.federation import publish_incident
 
 TITLE_MAX, TEXT_MAX = 200, 4000
 
@@ -88,6 +89,7 @@ class Incidents:
         self._audit(incident, events.IncidentOpened, type=incident.type,
                     severity=incident.severity, source=incident.source, title=incident.title,
                     location=incident.location, notified=notified)  # fmt: skip
+        publish_incident(self.session, self.clock, incident, "incident.opened")  # ORD-21
         return incident
 
     def note(self, incident_id: int, text: str) -> Incident:
@@ -140,6 +142,7 @@ class Incidents:
                         note)  # fmt: skip
         self._audit(incident, events.IncidentClosed, note=note,
                     unacknowledged=self._unacknowledged(incident_id))  # fmt: skip
+        publish_incident(self.session, self.clock, incident, "incident.closed")  # ORD-21
         return incident
 
     def _unacknowledged(self, incident_id: int) -> int:

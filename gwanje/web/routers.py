@@ -25,6 +25,8 @@ def all_routers() -> list[APIRouter]:
     from gwanje.registry.web import router as registry_router
     from gwanje.reports.web import router as reports_router
     from gwanje.retention.web import router as retention_router
+    from gwanje.sharing.federation_web import router as federation_router
+    from gwanje.sharing.web import router as sharing_router
     from gwanje.shifts.pages import router as shift_pages
     from gwanje.shifts.web import router as shifts_router
     from gwanje.web.pages import router as shell_router
@@ -52,4 +54,6 @@ def all_routers() -> list[APIRouter]:
         reports_router,
         shifts_router,
         shift_pages,
+        sharing_router,
+        federation_router,
     ]
