@@ -133,6 +133,8 @@ class ProvisionDelivered(AuditEvent):
     method: str
     receipt: str
     destroy_by: datetime
+    recipient_rank: str = ""
+    recipient_pledge: bool = False
 
 
 class ProvisionResultReported(AuditEvent):
@@ -143,6 +145,7 @@ class ProvisionResultReported(AuditEvent):
     provision_id: int
     request_id: int
     result: str
+    arrest: bool | None = None
 
 
 class ProvisionDestroyed(AuditEvent):

@@ -53,6 +53,7 @@ class AccessRequest(Base):
     requester_org: Mapped[str] = mapped_column(String(128))
     requester_name: Mapped[str] = mapped_column(String(64))
     requester_contact: Mapped[str] = mapped_column(String(128), default="")
+    requester_rank: Mapped[str] = mapped_column(String(64), default="")  # 직위·계급 (PIPA-5)
     kind: Mapped[str] = mapped_column(String(16))
     legal_basis: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(Text)
@@ -158,10 +159,16 @@ class Provision(Base):
     recipient: Mapped[str] = mapped_column(String(128))  # person and body
     method: Mapped[str] = mapped_column(String(16))
     receipt: Mapped[str] = mapped_column(Text, default="")  # receipt number / signature
+    # PIPA-5 city extensions: the recipient's rank and contact, and whether they signed a
+    # security pledge (보안서약서) for the copy.
+    recipient_rank: Mapped[str] = mapped_column(String(64), default="")
+    recipient_contact: Mapped[str] = mapped_column(String(128), default="")
+    recipient_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     destroy_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     result_report: Mapped[str] = mapped_column(Text, default="")  # e.g. arrest made
+    arrest: Mapped[bool | None] = mapped_column(Boolean)  # 검거 여부, when the result says
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destruction_statement: Mapped[str] = mapped_column(Text, default="")

@@ -26,7 +26,7 @@ from gwanje.auth.principal import Principal
 from gwanje.errors import GwanjeError, NotFound
 from gwanje.governance.kinds import LegalBasis, RequesterKind, RequestKind
 from gwanje.governance.models import EvidenceExport, Provision
-from gwanje.governance.provision import METHODS, Provisions, copies_of, overdue
+from gwanje.governance.provision import METHODS, Provisions, Recipient, copies_of, overdue
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.governance.web import (
     Anyone,
@@ -48,7 +48,8 @@ router = APIRouter()
 TEMPLATES = Jinja2Templates(
     directory=[Path(__file__).parent / "templates", Path(__file__).parents[1] / "web" / "templates"]
 )
-FIELDS = ("requester_kind", "requester_org", "requester_name", "requester_contact", "kind",
+FIELDS = ("requester_kind", "requester_org", "requester_name", "requester_contact",
+          "requester_rank", "kind",
           "legal_basis", "purpose", "letter_no", "crime_type", "camera_code", "start_at",
           "end_at")  # fmt: skip
 
@@ -104,6 +105,7 @@ def submit_form(request: Request, ctx: Ctx, principal: Requester, form: PostedFo
             requester_name=values["requester_name"], kind=values["kind"],
             legal_basis=values["legal_basis"], purpose=values["purpose"], items=(item,),
             requester_contact=values["requester_contact"],
+            requester_rank=values["requester_rank"],
             letter_no=values["letter_no"] or None, crime_type=values["crime_type"] or None,
         )  # fmt: skip
         created = _work(ctx, request, principal, lambda r: r.submit(data).id)
@@ -136,6 +138,9 @@ def _copy(export: EvidenceExport, provision: Provision | None) -> dict[str, Any]
         "created_at": export.created_at.isoformat(), "expires_at": export.expires_at.isoformat(),
         "encrypted": export.encrypted, "provision": None if provision is None else {
             "id": provision.id, "recipient": provision.recipient, "method": provision.method,
+            "recipient_rank": provision.recipient_rank,
+            "recipient_contact": provision.recipient_contact,
+            "recipient_pledge": provision.recipient_pledge, "arrest": provision.arrest,
             "receipt": provision.receipt, "delivered_at": provision.delivered_at.isoformat(),
             "destroy_by": provision.destroy_by.isoformat(),
             "result_report": provision.result_report,
@@ -205,7 +210,13 @@ def deliver_form(request: Request, ctx: Ctx, principal: Exporter, request_id: in
 
     def job(p: Provisions) -> object:
         due = parse_time(raw_due, "destroy_by", tz) if raw_due else None
-        return p.deliver(export_id, _field(form, "recipient"), _field(form, "method"),
+        who = Recipient(
+            _field(form, "recipient"),
+            _field(form, "recipient_rank"),
+            _field(form, "recipient_contact"),
+            form.get("recipient_pledge") == "on",
+        )
+        return p.deliver(export_id, who, _field(form, "method"),
                          _field(form, "receipt"), due)  # fmt: skip
 
     return _provide(request, ctx, principal, request_id, job)
@@ -216,8 +227,9 @@ def deliver_form(request: Request, ctx: Ctx, principal: Exporter, request_id: in
 def result_form(request: Request, ctx: Ctx, principal: Exporter, request_id: int,
                 provision_id: int, form: PostedForm) -> Response:  # fmt: skip
     result = _field(form, "result")
+    arrest = {"yes": True, "no": False}.get(_field(form, "arrest"))
     return _provide(request, ctx, principal, request_id,
-                    lambda p: p.report_result(provision_id, result))  # fmt: skip
+                    lambda p: p.report_result(provision_id, result, arrest))  # fmt: skip
 
 
 @router.post("/requests/{request_id}/provisions/{provision_id}/destroyed",

@@ -39,6 +39,19 @@ from gwanje.governance.requests import acting_retention, release_request_holds
 from gwanje.settings import Settings
 
 METHODS = ("in_person", "secure_download", "official_mail", "media")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who received a copy (PIPA-5 with the city extensions): the person and body, their
+    rank and contact, and whether they signed a security pledge for it."""
+
+    name: str
+    rank: str = ""
+    contact: str = ""
+    pledge: bool = False
+
+
 TEXT_MAX = 2000
 
 
@@ -61,7 +74,7 @@ class Provisions:
             raise InvalidInput("governance.error.provision_invalid", detail=name)
         return value
 
-    def deliver(self, export_id: int, recipient: str, method: str, receipt: str,
+    def deliver(self, export_id: int, recipient: Recipient, method: str, receipt: str,
                 destroy_by: datetime | None = None) -> Provision:  # fmt: skip
         self._require()
         export = self.session.get(EvidenceExport, export_id)
@@ -80,7 +93,10 @@ class Provisions:
             raise InvalidInput("governance.error.provision_invalid", detail=detail)
         row = Provision(
             export_id=export.id, request_id=export.request_id,
-            recipient=self._text(recipient, "recipient"), method=method,
+            recipient=self._text(recipient.name, "recipient"), method=method,
+            recipient_rank=self._text(recipient.rank, "rank", required=False)[:64],
+            recipient_contact=self._text(recipient.contact, "contact", required=False)[:128],
+            recipient_pledge=recipient.pledge,
             receipt=self._text(receipt, "receipt"), delivered_at=self.clock.now(),
             delivered_by=self.principal.person_id, destroy_by=due,
         )  # fmt: skip
@@ -88,16 +104,21 @@ class Provisions:
         self.session.flush()
         self._audit(export, events.ProvisionDelivered, provision_id=row.id, export_id=export.id,
                     request_id=export.request_id, recipient=row.recipient, method=method,
+                    recipient_rank=row.recipient_rank, recipient_pledge=row.recipient_pledge,
                     receipt=row.receipt, destroy_by=due)  # fmt: skip
         return row
 
-    def report_result(self, provision_id: int, result: str) -> Provision:
+    def report_result(self, provision_id: int, result: str,
+                      arrest: bool | None = None) -> Provision:  # fmt: skip
+        """The recipient's report (e.g. whether an arrest resulted: `arrest`)."""
         self._require()
         row, export = self._load(provision_id)
         row.result_report = self._text(result, "result")
+        row.arrest = arrest
         row.result_at = self.clock.now()
         self._audit(export, events.ProvisionResultReported, provision_id=row.id,
-                    request_id=row.request_id, result=row.result_report)  # fmt: skip
+                    request_id=row.request_id, result=row.result_report,
+                    arrest=arrest)  # fmt: skip
         self._release_if_done(row)  # each release is its own legal_hold.released entry
         return row
 

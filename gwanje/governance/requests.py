@@ -81,6 +81,7 @@ class RequestInput:
     purpose: str
     items: tuple[ItemInput, ...]
     requester_contact: str = ""
+    requester_rank: str = ""  # 직위·계급 (PIPA-5)
     letter_no: str | None = None
     crime_type: str | None = None
 
@@ -105,7 +106,8 @@ class Requests:
         request = AccessRequest(
             requester_kind=data.requester_kind, requester_org=data.requester_org.strip(),
             requester_name=data.requester_name.strip(),
-            requester_contact=data.requester_contact.strip(), kind=data.kind,
+            requester_contact=data.requester_contact.strip(),
+            requester_rank=data.requester_rank.strip()[:64], kind=data.kind,
             legal_basis=data.legal_basis, purpose=data.purpose.strip(),
             letter_no=(data.letter_no or "").strip() or None,
             crime_type=(data.crime_type or "").strip() or None, handler=handler,

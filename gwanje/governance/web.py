@@ -38,7 +38,7 @@ from gwanje.governance.models import (
     Provision,
     RequestAttachment,
 )
-from gwanje.governance.provision import Provisions, overdue
+from gwanje.governance.provision import Provisions, Recipient, overdue
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
@@ -83,6 +83,7 @@ def _request_input(data: dict[str, Any]) -> RequestInput:
         requester_name=_text(data, "requester_name"), kind=_text(data, "kind"),
         legal_basis=_text(data, "legal_basis"), purpose=_text(data, "purpose"),
         requester_contact=_text(data, "requester_contact", ""),
+        requester_rank=_text(data, "requester_rank", ""),
         letter_no=data.get("letter_no") if isinstance(data.get("letter_no"), str) else None,
         crime_type=data.get("crime_type") if isinstance(data.get("crime_type"), str) else None,
         items=tuple(ItemInput(_text(i, "camera_code"), _time(i.get("start_at"), "start_at"),
@@ -136,6 +137,7 @@ def _as_json(session: Session, row: AccessRequest) -> dict[str, Any]:
         "id": row.id, "state": row.state, "version": row.version, "handler": row.handler,
         "department_id": row.department_id, "requester_kind": row.requester_kind,
         "requester_org": row.requester_org, "requester_name": row.requester_name,
+        "requester_rank": row.requester_rank,
         "kind": row.kind, "legal_basis": row.legal_basis, "purpose": row.purpose,
         "letter_no": row.letter_no, "crime_type": row.crime_type,
         "created_at": row.created_at.isoformat(), "created_by": row.created_by,
@@ -300,6 +302,8 @@ def _provision_json(row: Provision) -> dict[str, Any]:
     return {
         "id": row.id, "export_id": row.export_id, "request_id": row.request_id,
         "recipient": row.recipient, "method": row.method, "receipt": row.receipt,
+        "recipient_rank": row.recipient_rank, "recipient_contact": row.recipient_contact,
+        "recipient_pledge": row.recipient_pledge, "arrest": row.arrest,
         "delivered_at": row.delivered_at.isoformat(), "destroy_by": row.destroy_by.isoformat(),
         "result_report": row.result_report,
         "destroyed_at": row.destroyed_at.isoformat() if row.destroyed_at else None,
@@ -319,7 +323,13 @@ async def deliver(request: Request, ctx: Ctx, principal: Exporter, export_id: in
     due = _time(d["destroy_by"], "destroy_by") if d.get("destroy_by") else None
 
     def job(p: Provisions) -> Provision:
-        return p.deliver(export_id, _text(d, "recipient", ""), _text(d, "method", ""),
+        who = Recipient(
+            _text(d, "recipient", ""),
+            _text(d, "recipient_rank", ""),
+            _text(d, "recipient_contact", ""),
+            d.get("recipient_pledge") is True,
+        )
+        return p.deliver(export_id, who, _text(d, "method", ""),
                          _text(d, "receipt", ""), due)  # fmt: skip
 
     made = await run_in_threadpool(_provisions, ctx, request, principal, job)
@@ -340,7 +350,14 @@ async def report_result(
     request: Request, ctx: Ctx, principal: Exporter, provision_id: int
 ) -> JSONResponse:
     return await _step(request, ctx, principal, lambda p, d: p.report_result(
-        provision_id, _text(d, "result", "")))  # fmt: skip
+        provision_id, _text(d, "result", ""), _arrest(d.get("arrest"))))  # fmt: skip
+
+
+def _arrest(value: object) -> bool | None:
+    """Whether an arrest resulted: true, false, or not said (null/absent)."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidInput("governance.error.provision_invalid", detail="arrest: true, false or null")
 
 
 @router.post("/api/provisions/{provision_id}/destroyed")

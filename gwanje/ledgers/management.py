@@ -177,7 +177,7 @@ def _line(row: ManagementRow, facts: _Facts, zone: ZoneInfo,
         "officer": row.actor_name,
         "purpose": request.purpose if request else t(f"ledgers.rule.{row.rule or 'none'}"),
         "requester": _requester(request),
-        "recipient": f"{provision.recipient} ({provision.receipt})" if provision else "",
+        "recipient": _recipient(provision),
         "basis": t(f"governance.basis.{request.legal_basis}") if request
         else t("ledgers.basis.retention"),
         "form": _form(row, export, provision, t),
@@ -185,8 +185,8 @@ def _line(row: ManagementRow, facts: _Facts, zone: ZoneInfo,
         **_destruction(row, facts, provision, zone),
         "letter_no": (request.letter_no or "") if request else "",
         "crime_type": (request.crime_type or "") if request else "",
-        "pledge": _pledge(row, facts, t),
-        "result": provision.result_report if provision else "",
+        "pledge": _pledge(row, facts, provision, t),
+        "result": _result(provision, t),
         "sources": _sources(row),
     }  # fmt: skip
     subject = facts.subjects.get(row.subject_request_id or 0)
@@ -220,7 +220,26 @@ def _requester(request: AccessRequest | None) -> str:
     if request is None:
         return ""
     contact = f", {request.requester_contact}" if request.requester_contact else ""
-    return f"{request.requester_org} {request.requester_name}{contact}"
+    rank = f" {request.requester_rank}" if request.requester_rank else ""
+    return f"{request.requester_org}{rank} {request.requester_name}{contact}"
+
+
+def _recipient(provision: Provision | None) -> str:
+    """To whom (PIPA-5 city extensions: rank and contact), with the receipt."""
+    if provision is None:
+        return ""
+    rank = f" {provision.recipient_rank}" if provision.recipient_rank else ""
+    contact = f", {provision.recipient_contact}" if provision.recipient_contact else ""
+    return f"{provision.recipient}{rank}{contact} ({provision.receipt})"
+
+
+def _result(provision: Provision | None, t: Callable[..., str]) -> str:
+    if provision is None:
+        return ""
+    if provision.arrest is None:
+        return provision.result_report
+    arrest = t("ledgers.arrest.yes" if provision.arrest else "ledgers.arrest.no")
+    return f"{arrest} · {provision.result_report}" if provision.result_report else arrest
 
 
 def _file(row: ManagementRow, export: EvidenceExport | None, camera: str, zone: ZoneInfo,
@@ -275,8 +294,18 @@ def _destruction(row: ManagementRow, facts: _Facts, provision: Provision | None,
     return {"destroy_due": due, "destroyed_at": "", "destroyed_by": ""}
 
 
-def _pledge(row: ManagementRow, facts: _Facts, t: Callable[..., str]) -> str:
-    """Whether the officer had a valid security pledge (ORD-14.4) when acting."""
+def _pledge(row: ManagementRow, facts: _Facts, provision: Provision | None,
+            t: Callable[..., str]) -> str:  # fmt: skip
+    """Whether the officer had a valid security pledge (ORD-14.4) when acting; for a copy
+    provided, also whether the recipient signed one (PIPA-5 city extension)."""
+    officer = _officer_pledge(row, facts, t)
+    if provision is None or row.kind != LedgerKind.PROVIDE:
+        return officer
+    signed = t("ledgers.yes" if provision.recipient_pledge else "ledgers.no")
+    return t("ledgers.pledge.both", officer=officer or "—", recipient=signed)
+
+
+def _officer_pledge(row: ManagementRow, facts: _Facts, t: Callable[..., str]) -> str:
     if row.actor_id is None:
         return ""
     signed = any(

@@ -244,13 +244,17 @@ def test_a_copy_is_delivered_reported_and_destroyed_and_its_holds_released(
     form.locator("input[name=recipient]").fill("여수경찰서 형사과 강경찰")
     form.locator("select[name=method]").select_option("in_person")
     form.locator("input[name=receipt]").fill("수령증 2026-88")
+    form.locator("input[name=recipient_rank]").fill("경위")
+    form.get_by_test_id("recipient-pledge").check()
     form.get_by_test_id("deliver").click()
     copy = page.get_by_test_id(f"copy-{export.id}")
     assert "수령증 2026-88" in copy.get_by_test_id("copy-recipient").inner_text()
     copy.get_by_test_id("result-form").locator("input[name=result]").fill("피의자 검거")
+    copy.get_by_test_id("arrest").select_option("yes")
     copy.get_by_test_id("report-result").click()
     copy = page.get_by_test_id(f"copy-{export.id}")
-    assert copy.get_by_test_id("copy-result").inner_text() == "피의자 검거"
+    assert copy.get_by_test_id("copy-result").inner_text() == "피의자 검거 · 검거 여부: 예"
+    assert "보안서약서 징구: 예" in copy.get_by_test_id("copy-recipient").inner_text()
     with ctx.sessions() as session:
         held = session.scalars(select(LegalHold).where(LegalHold.camera_id == rec["third"].id))
         assert [h for h in held if h.released_at is None]  # not yet: no destruction

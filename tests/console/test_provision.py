@@ -41,6 +41,7 @@ def test_delivery_result_and_destruction_release_the_holds(recorded: dict[str, A
     operator, export = _exported(rec)
     delivered = operator.post(f"/api/exports/{export['id']}/deliver", json={
         "recipient": "여수경찰서 형사과 강경찰", "method": "in_person", "receipt": "수령증 2026-77",
+        "recipient_rank": "경위", "recipient_contact": "061-000-1234", "recipient_pledge": True,
     })  # fmt: skip
     assert delivered.status_code == 201, delivered.text
     provision = delivered.json()
@@ -57,7 +58,14 @@ def test_delivery_result_and_destruction_release_the_holds(recorded: dict[str, A
         == 200
     )
     assert all(h.released_at is None for h in _holds(rec))  # no result reported yet
-    assert operator.post(f"{url}/result", json={"result": "피의자 검거"}).status_code == 200
+    assert (
+        operator.post(f"{url}/result", json={"result": "검거", "arrest": "maybe"}).status_code
+        == 422
+    )
+    reported = operator.post(f"{url}/result", json={"result": "피의자 검거", "arrest": True})
+    assert reported.status_code == 200
+    assert (reported.json()["arrest"], reported.json()["recipient_pledge"]) == (True, True)
+    assert reported.json()["recipient_rank"] == "경위"
     holds = _holds(rec)
     assert holds
     assert all(h.released_at is not None for h in holds)  # the purpose ended

@@ -22,7 +22,7 @@ from gwanje.console.events import PlaybackStarted
 from gwanje.context import Gwanje
 from gwanje.governance.events import EvidenceExported
 from gwanje.governance.models import AccessGrant, EvidenceExport
-from gwanje.governance.provision import Provisions
+from gwanje.governance.provision import Provisions, Recipient
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Pledge
 from gwanje.registry.models import CameraStatus
@@ -57,7 +57,8 @@ def approved_request(ctx: Gwanje, ids: dict[str, Any], kind: str = "copy") -> tu
     end = ctx.clock.now() - timedelta(hours=1)
     data = RequestInput(
         requester_kind="police", requester_org="여수경찰서", requester_name="강경찰",
-        requester_contact="061-000-1234", kind=kind, legal_basis="investigation",
+        requester_contact="061-000-1234", requester_rank="경위", kind=kind,
+        legal_basis="investigation",
         purpose="절도 사건 용의자 동선 확인", letter_no="여수서 형사과-2026-501",
         crime_type="절도", items=(ItemInput("LG-1", end - timedelta(hours=1), end),),
     )  # fmt: skip
@@ -111,13 +112,16 @@ def provided(ctx: Gwanje, ids: dict[str, Any], export_id: int, destroy: bool = T
         provision_id = (
             service(session)
             .deliver(
-                export_id, "여수경찰서 형사과 경위 강경찰 061-000-1234", "in_person", "수령증 77"
+                export_id,
+                Recipient("여수경찰서 형사과 강경찰", "경위", "061-000-1234", pledge=True),
+                "in_person",
+                "수령증 77",
             )
             .id
         )
     ctx.clock.advance(timedelta(days=2))
     with ctx.transaction() as session:
-        service(session).report_result(provision_id, "피의자 검거")
+        service(session).report_result(provision_id, "피의자 검거", arrest=True)
     if destroy:
         ctx.clock.advance(timedelta(days=1))
         with ctx.transaction() as session:

@@ -66,9 +66,10 @@ def test_a_police_request_becomes_viewing_provision_and_destruction_rows(
     assert f"req #{story['request']}" in view["sources"]
     assert f"grant #{story['grant']}" in view["sources"]
     given = rows["제공"][0]
-    assert given["requester"] == "여수경찰서 강경찰, 061-000-1234"
-    assert "수령증 77" in given["recipient"]
-    assert given["result"] == "피의자 검거"
+    assert given["requester"] == "여수경찰서 경위 강경찰, 061-000-1234"  # PIPA-5: rank, contact
+    assert given["recipient"] == "여수경찰서 형사과 강경찰 경위, 061-000-1234 (수령증 77)"
+    assert given["pledge"] == "담당자 예 / 수령자 예"  # the recipient signed a pledge too
+    assert given["result"] == "검거 · 피의자 검거"
     assert given["form"] == "직접 인계"
     assert given["basis"] == "범죄 수사·공소 (3호)"
     assert given["destroyed_by"] == "choi"
@@ -76,7 +77,7 @@ def test_a_police_request_becomes_viewing_provision_and_destruction_rows(
     assert "evidence-20260105T010000-LG-1-abcd.zip" in given["file"]
     assert f"prov #{story['provision']}" in given["sources"]
     copy, purge = sorted(rows["파기"], key=lambda line: "req" in line["sources"])[::-1]
-    assert copy["result"] == "피의자 검거"
+    assert copy["result"] == "검거 · 피의자 검거"
     assert copy["letter_no"] == "여수서 형사과-2026-501"
     assert copy["destroyed_by"] == "choi"
     assert "영상 파일 삭제 확인서 수령" in copy["form"]
