@@ -84,6 +84,7 @@ class AccessGrantRecalled(AuditEvent):
     reason: str
     released_hold_ids: list[int]
     recalled_export_ids: list[int]  # evidence packages deleted (their downloads die)
+    notified_recipients: int = 0  # notices queued to the `recall` recipients
 
 
 class EvidenceExported(AuditEvent):

@@ -28,6 +28,14 @@ def recall_overdue(ctx: Gwanje) -> list[int]:
         return requests.recall_overdue()
 
 
+def remind_destructions(ctx: Gwanje) -> list[int]:
+    """Queue reminders of provided copies past their destruction date (ORD-31.2)."""
+    from gwanje.governance.notices import remind_overdue
+
+    with ctx.transaction() as session:
+        return remind_overdue(session, ctx.settings, ctx.clock)
+
+
 async def sweep_forever(ctx: Gwanje) -> None:
     while True:
         try:
@@ -40,4 +48,8 @@ async def sweep_forever(ctx: Gwanje) -> None:
             await run_in_threadpool(alarm_overdue, ctx)
         except Exception:  # as above: the next round tries again
             log.exception("raising overdue subject-request alarms failed")
+        try:
+            await run_in_threadpool(remind_destructions, ctx)
+        except Exception:  # as above
+            log.exception("reminding overdue destructions failed")
         await asyncio.sleep(ctx.settings.governance.sweep_interval_s)

@@ -172,6 +172,8 @@ class Provision(Base):
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     destruction_statement: Mapped[str] = mapped_column(Text, default="")
+    # When a reminder of the overdue destruction was last queued (ORD-31.2).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PlanVersion(Base):

@@ -366,8 +366,13 @@ class Requests:
         from gwanje.governance.exports import recall_exports  # exports use active_grant
 
         exports = recall_exports(self.session, self.settings, grant.id)
+        from gwanje.governance.notices import notify_recall
+
+        told = notify_recall(self.session, self.settings, self.clock, self.principal.actor,
+                             request, reason, exports)  # fmt: skip
         self._audit(request, events.AccessGrantRecalled, grant_id=grant.id, reason=reason,
-                    released_hold_ids=released, recalled_export_ids=exports)  # fmt: skip
+                    released_hold_ids=released, recalled_export_ids=exports,
+                    notified_recipients=told)  # fmt: skip
 
     def _release_holds(self, request: AccessRequest, reason: str) -> list[int]:
         return release_request_holds(self._retention(), request.id,

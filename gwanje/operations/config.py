@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from gwanje.operations.kinds import ChannelKind, IncidentType
 
+NOTICE_TOPICS = ("recall", "destroy_overdue")
+
 
 class ChannelAddress(BaseModel):
     """One way to reach a recipient."""
@@ -87,6 +89,13 @@ class OperationsSettings(BaseModel):
         description="Which recipients are notified when an incident of a type is opened "
         "(ORD-20.4), e.g. crime = ['police_112'].",
     )
+    notices: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Who gets the notices of the protection workflows: 'recall' (copies "
+        "provided under an emergency approval are recalled, ORD-28.3) and "
+        "'destroy_overdue' (a provided copy is past its destruction date, ORD-31.2), "
+        "e.g. recall = ['police_112'].",
+    )
     mqtt_url: str | None = Field(
         None, description="Broker for mqtt channels and acknowledgements (mqtt://host:1883)."
     )
@@ -119,6 +128,10 @@ class OperationsSettings(BaseModel):
             raise ValueError("operations.recipients: names must be unique")
         wanted = {n for r in self.recipients for n in r.escalate_to}
         wanted |= {n for targets in self.routes.values() for n in targets}
+        wanted |= {n for targets in self.notices.values() for n in targets}
+        unknown_topics = set(self.notices) - set(NOTICE_TOPICS)
+        if unknown_topics:
+            raise ValueError(f"operations.notices: unknown topics {sorted(unknown_topics)}")
         unknown = wanted - set(names)
         if unknown:
             raise ValueError(f"operations: unknown recipients {sorted(unknown)}")

@@ -61,7 +61,7 @@ class NotificationAcknowledged(AuditEvent):
     event_type = "notification.acknowledged"
     description = "통보 수신 확인 / notification acknowledged"
     notification_id: int
-    incident_id: int
+    incident_id: int | None
     recipient: str
     via: str
     note: str
@@ -73,7 +73,7 @@ class NotificationFailed(AuditEvent):
     event_type = "notification.failed"
     description = "통보 실패 / notification failed"
     notification_id: int
-    incident_id: int
+    incident_id: int | None
     recipient: str
     channel: str
     attempts: int
@@ -87,7 +87,7 @@ class NotificationEscalated(AuditEvent):
     event_type = "notification.escalated"
     description = "통보 상향 (미확인) / notification escalated"
     notification_id: int
-    incident_id: int
+    incident_id: int | None
     recipient: str
     to: list[str]
     level: int

@@ -95,7 +95,12 @@ class Notification(Base):
         Index("ix_notifications_due", "state", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # An incident's notification, or (None) a notice of another workflow: `topic` says
+    # which (e.g. "recall": provided copies recalled, ORD-28.3; "destroy_overdue":
+    # a provided copy past its destruction date, ORD-31.2) and `ref_id` its record.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(16), default="incident")
+    ref_id: Mapped[int | None] = mapped_column(Integer)
     recipient: Mapped[str] = mapped_column(String(32))  # OperationsSettings recipient name
     channel: Mapped[str] = mapped_column(String(8))
     channel_index: Mapped[int] = mapped_column(Integer)  # which of the recipient's channels

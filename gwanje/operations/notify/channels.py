@@ -56,8 +56,16 @@ class Message:
         """The link a person opens (email, SMS): a page with a confirm button."""
         return f"{self.public_url}/ack/{self.notification_id}?token={self.ack_token}"
 
+    def subject(self) -> str:
+        if "notice" in self.payload:
+            return f"[관제센터] {self.payload['notice']['title']}"
+        return f"[관제센터] {self.payload['incident']['title']}"
+
     def text(self) -> str:
         """Short Korean text for email and SMS."""
+        if "notice" in self.payload:
+            notice = self.payload["notice"]
+            return f"[관제센터] {notice['title']}\n{notice['text']}\n수신 확인: {self.ack_link()}"
         incident = self.payload["incident"]
         cameras = ", ".join(c["code"] for c in incident["cameras"]) or "-"
         return (
@@ -157,8 +165,7 @@ class EmailChannel:
     def send(self, address: ChannelAddress, message: Message) -> None:
         assert address.email is not None
         mail = EmailMessage()
-        incident = message.payload["incident"]
-        mail["Subject"] = f"[관제센터] {incident['title']}"
+        mail["Subject"] = message.subject()
         mail["From"] = self._smtp.sender
         mail["To"] = address.email
         mail["Message-ID"] = f"<gwanje-notification-{message.notification_id}@gwanje>"

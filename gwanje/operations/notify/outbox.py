@@ -48,8 +48,11 @@ def token_matches(secret: bytes, notification_id: int, token: str) -> bool:
     return hmac.compare_digest(ack_token(secret, notification_id), token.strip().lower())
 
 
-def timeline(session: Session, incident_id: int, kind: EntryKind, at: datetime, actor: Actor,
-             text: str = "", notification_id: int | None = None) -> None:  # fmt: skip
+def timeline(session: Session, incident_id: int | None, kind: EntryKind, at: datetime,
+             actor: Actor, text: str = "", notification_id: int | None = None) -> None:  # fmt: skip
+    """A line on the incident's timeline (a notice has no incident: nothing to add)."""
+    if incident_id is None:
+        return
     session.add(IncidentEntry(
         incident_id=incident_id, at=at, kind=kind.value, person_id=actor.person_id,
         actor=actor.username, text=text, notification_id=notification_id,
@@ -73,22 +76,41 @@ def queue(session: Session, ops: OperationsSettings, clock: Clock, incident: Inc
           recipient: Recipient, actor: Actor, level: int = 0,
           escalated_from: int | None = None) -> list[Notification]:  # fmt: skip
     """One pending row per channel of `recipient`, due now; a timeline line each."""
+    about = {"incident": incident_payload(session, incident)}
+    return _queue(session, clock, recipient, actor, about, level, escalated_from,
+                  incident_id=incident.id)  # fmt: skip
+
+
+def queue_notice(session: Session, clock: Clock, recipient: Recipient, actor: Actor,
+                 topic: str, ref_id: int, notice: dict[str, Any], level: int = 0,
+                 escalated_from: int | None = None) -> list[Notification]:  # fmt: skip
+    """A notice of another workflow (e.g. copies recalled, a destruction overdue): the same
+    outbox, channels, retries, acknowledgement and escalation as an incident's, without
+    an incident. `notice["text"]` is what people read (email, SMS)."""
+    return _queue(session, clock, recipient, actor, {"notice": {"topic": topic, **notice}},
+                  level, escalated_from, topic=topic, ref_id=ref_id)  # fmt: skip
+
+
+def _queue(session: Session, clock: Clock, recipient: Recipient, actor: Actor,
+           about: dict[str, Any], level: int, escalated_from: int | None,
+           incident_id: int | None = None, topic: str = "incident",
+           ref_id: int | None = None) -> list[Notification]:  # fmt: skip
     now = clock.now()
-    about = incident_payload(session, incident)
+    body = {**about, "recipient": recipient.name, "recipient_label": recipient.label,
+            "level": level}  # fmt: skip
     rows = []
     for index, channel in enumerate(recipient.channels):
         row = Notification(
-            incident_id=incident.id, recipient=recipient.name, channel=channel.kind.value,
-            channel_index=index, address=channel.describe()[:256], state=S.PENDING.value,
-            created_at=now, next_attempt_at=now, level=level, escalated_from=escalated_from,
-            payload=json.dumps({"incident": about, "recipient": recipient.name,
-                                "recipient_label": recipient.label, "level": level},
-                               ensure_ascii=False),
+            incident_id=incident_id, topic=topic, ref_id=ref_id, recipient=recipient.name,
+            channel=channel.kind.value, channel_index=index,
+            address=channel.describe()[:256], state=S.PENDING.value, created_at=now,
+            next_attempt_at=now, level=level, escalated_from=escalated_from,
+            payload=json.dumps(body, ensure_ascii=False),
         )  # fmt: skip
         session.add(row)
         session.flush()
         text = f"{recipient.label} · {channel.kind.value} · {row.address}"
-        timeline(session, incident.id, EntryKind.QUEUED, now, actor, text, row.id)
+        timeline(session, incident_id, EntryKind.QUEUED, now, actor, text, row.id)
         rows.append(row)
     return rows
 
@@ -98,7 +120,7 @@ class Claim:
     """A row this dispatcher holds: all it needs to send without the database."""
 
     id: int
-    incident_id: int
+    incident_id: int | None
     recipient: str
     channel: str
     channel_index: int
@@ -216,20 +238,28 @@ def escalate_overdue(session: Session, ops: OperationsSettings, clock: Clock) ->
 
 def _escalate(session: Session, ops: OperationsSettings, clock: Clock, row: Notification,
               reason: str) -> None:  # fmt: skip
-    incident = session.get(Incident, row.incident_id)
+    """Queue the next recipients: for an open incident, or for a notice (which stays
+    relevant until acknowledged); a closed incident's notification escalates to nobody."""
+    incident = session.get(Incident, row.incident_id) if row.incident_id is not None else None
     recipient = ops.recipient(row.recipient)
-    assert incident is not None
     targets = [] if recipient is None or row.level >= ops.max_escalation_level else [
         t for name in recipient.escalate_to if (t := ops.recipient(name)) is not None
     ]  # fmt: skip
-    if incident.state == "open":
-        for target in targets:
+    if incident is not None and incident.state != "open":
+        targets = []
+    for target in targets:
+        if incident is not None:
             queue(session, ops, clock, incident, target, DISPATCHER, row.level + 1, row.id)
-    names = [t.name for t in targets] if incident.state == "open" else []
+        else:
+            notice = json.loads(row.payload)["notice"]
+            queue_notice(session, clock, target, DISPATCHER, row.topic, row.ref_id or 0,
+                         notice, row.level + 1, row.id)  # fmt: skip
+    names = [t.name for t in targets]
     text = f"{row.recipient} · {reason} → {', '.join(names) or '—'}"
-    timeline(session, incident.id, EntryKind.ESCALATED, clock.now(), DISPATCHER, text, row.id)
+    timeline(session, row.incident_id, EntryKind.ESCALATED, clock.now(), DISPATCHER, text,
+             row.id)  # fmt: skip
     record(session, events.NotificationEscalated(
-        actor=DISPATCHER, notification_id=row.id, incident_id=incident.id,
+        actor=DISPATCHER, notification_id=row.id, incident_id=row.incident_id,
         recipient=row.recipient, to=names, level=row.level + 1, reason=reason,
     ), clock)  # fmt: skip
 
