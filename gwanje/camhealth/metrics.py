@@ -177,11 +177,12 @@ def _incidents(session: Session) -> list[str]:
     from gwanje.operations.models import Incident, Notification
 
     opened = Counter(
-        session.execute(
+        (kind, severity)
+        for kind, severity in session.execute(
             select(Incident.type, Incident.severity).where(
                 Incident.state == IncidentState.OPEN.value
             )
-        ).tuples()
+        )
     )
     samples = [
         ({"type": t.value, "severity": s.value}, float(opened.get((t.value, s.value), 0)))
@@ -196,8 +197,8 @@ def _incidents(session: Session) -> list[str]:
         .where(Incident.state == IncidentState.OPEN.value,
                Notification.state.in_([w.value for w in waiting]))
         .group_by(Notification.state)
-    ).tuples()  # fmt: skip
-    counts = dict(rows.all())
+    )  # fmt: skip
+    counts = {state: n for state, n in rows}
     unacked = [({"state": w.value}, float(counts.get(w.value, 0))) for w in waiting]
     return _family("gwanje_incidents_open", "Open incidents by type and severity.", samples) + (
         _family(
