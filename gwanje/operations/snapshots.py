@@ -57,6 +57,7 @@ from gwanje.operations.models import Incident, IncidentCamera, IncidentEntry, In
 from gwanje.operations.notify import outbox
 from gwanje.registry.models import Camera, CameraStatus
 from gwanje.settings import Settings
+from gwanje.sharing.delegations import OutsideTerms, check_terms
 
 log = logging.getLogger(__name__)
 RGB = npt.NDArray[np.uint8]
@@ -325,6 +326,11 @@ def authorize_view(session: Session, settings: Settings, clock: Clock, principal
             actor=principal.actor, source_ip=source_ip, outcome=Outcome.DENIED,
             permission=Permission.VIDEO_LIVE.value, path=path, camera_ids=(row.camera_id,),
         ), camera=str(row.camera_id))  # fmt: skip
+    try:  # ORD-24: a delegated camera only within its terms, as on the wall
+        check_terms(session, principal, [row.camera_id], None, clock.now(), clock.now(), "live",
+                    source_ip)  # fmt: skip
+    except OutsideTerms as exc:
+        raise Refused(exc.event, camera=str(row.camera_id), key=exc.key) from None
     record(session, events.IncidentSnapshotViewed(
         actor=principal.actor, source_ip=source_ip, camera_ids=(row.camera_id,),
         range_start=row.frame_at, incident_id=incident_id, n=n, sha256=row.sha256,
