@@ -2,8 +2,7 @@
 
 Owns: `render_metrics`. Every figure is read from the database and the disk at scrape
 time (no in-process counters: the web process may be one of several, and restarts).
-Names (all gauges; `gwanje_incidents_open{severity}` is reserved for the incidents of
-issue 6 and will sit beside `gwanje_maintenance_tickets`):
+Names (all gauges):
 - gwanje_cameras{state}: linked cameras by their main stream's recorder state
   (online, offline, video_loss, no_keyframes, unknown);
 - gwanje_recorder_lag_seconds{camera,stream}: now minus the end of the newest committed
@@ -13,7 +12,12 @@ issue 6 and will sit beside `gwanje_maintenance_tickets`):
 - gwanje_maintenance_tickets{state}: unclosed tickets by state;
   gwanje_maintenance_tickets_overdue: those past their SLA;
 - gwanje_health_faults{kind}: cameras in each image or recorder fault now;
-  gwanje_camera_fault{camera,kind}: 1 for each camera and fault it is in now.
+  gwanje_camera_fault{camera,kind}: 1 for each camera and fault it is in now;
+- gwanje_incidents_open{type,severity}: open incidents (every pair, zeros included, so a
+  closed incident's series drops to 0 instead of vanishing);
+- gwanje_notifications_unacknowledged{state}: notifications of open incidents still
+  waiting for a receiver's confirmation (pending, sending, sent, failed; an escalated
+  row is counted through the rows it escalated to).
 Camera labels are management codes (관리번호), never names, addresses or stream URLs.
 """
 
@@ -78,6 +82,7 @@ def render_metrics(session: Session, settings: Settings, now: datetime) -> str:
     lines += _disk(settings)
     lines += _tickets(session, now)
     lines += _faults(cameras, states)
+    lines += _incidents(session)
     return "\n".join(lines) + "\n"
 
 
@@ -163,4 +168,42 @@ def _faults(cameras: dict[int, str], states: dict[tuple[int, str], str]) -> list
     totals = [({"kind": k}, float(counts.get(k, 0))) for k in (*image_faults, *RECORDER_FAULTS)]
     return _family("gwanje_health_faults", "Cameras in each fault now.", totals) + _family(
         "gwanje_camera_fault", "1 for each camera and the fault it is in now.", per_camera
+    )
+
+
+def _incidents(session: Session) -> list[str]:
+    """Issue 6 (operations): open incidents and their unconfirmed notifications."""
+    from gwanje.operations.kinds import IncidentState, IncidentType, NotificationState, Severity
+    from gwanje.operations.models import Incident, Notification
+
+    opened = Counter(
+        (kind, severity)
+        for kind, severity in session.execute(
+            select(Incident.type, Incident.severity).where(
+                Incident.state == IncidentState.OPEN.value
+            )
+        )
+    )
+    samples = [
+        ({"type": t.value, "severity": s.value}, float(opened.get((t.value, s.value), 0)))
+        for t in IncidentType
+        for s in Severity
+    ]
+    waiting = [NotificationState.PENDING, NotificationState.SENDING, NotificationState.SENT,
+               NotificationState.FAILED]  # fmt: skip
+    rows = session.execute(
+        select(Notification.state, func.count())
+        .join(Incident, Incident.id == Notification.incident_id)
+        .where(Incident.state == IncidentState.OPEN.value,
+               Notification.state.in_([w.value for w in waiting]))
+        .group_by(Notification.state)
+    )  # fmt: skip
+    counts = {state: n for state, n in rows}
+    unacked = [({"state": w.value}, float(counts.get(w.value, 0))) for w in waiting]
+    return _family("gwanje_incidents_open", "Open incidents by type and severity.", samples) + (
+        _family(
+            "gwanje_notifications_unacknowledged",
+            "Notifications of open incidents not yet acknowledged, by delivery state.",
+            unacked,
+        )
     )

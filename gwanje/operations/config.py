@@ -3,6 +3,8 @@ of retries, acknowledgement and escalation (docs/design/incidents.md)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from gwanje.operations.kinds import ChannelKind, IncidentType
@@ -120,6 +122,15 @@ class OperationsSettings(BaseModel):
         description="Camera image faults that also open an incident for the operators (a "
         "covered or turned camera may be tampering); every fault opens a maintenance ticket.",
     )
+    snapshot_stream: Literal["sub", "main"] = Field(
+        "sub",
+        description="Which live stream an incident snapshot is taken from (the sub stream is "
+        "cheaper; main gives the camera's full resolution).",
+    )
+    snapshot_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="Longest wait for a camera's keyframe for one snapshot."
+    )
+    snapshot_jpeg_quality: int = Field(85, ge=30, le=95, description="JPEG quality of snapshots.")
 
     @model_validator(mode="after")
     def _names_known(self) -> OperationsSettings:

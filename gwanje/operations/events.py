@@ -92,3 +92,27 @@ class NotificationEscalated(AuditEvent):
     to: list[str]
     level: int
     reason: str
+
+
+class IncidentSnapshotTaken(AuditEvent):
+    """A still of a camera was stored with an incident (masks burned in, ORD-26.1): where
+    the frame came from (live tap or recorded segment), its file's SHA-256."""
+
+    event_type = "incident.snapshot_taken"
+    description = "상황 스냅샷 저장 / incident snapshot taken"
+    incident_id: int
+    n: int
+    source: str
+    stream: str
+    sha256: str
+    masks: int
+
+
+class IncidentSnapshotViewed(AuditEvent):
+    """Someone viewed an incident snapshot's picture (video information, PIPA-3)."""
+
+    event_type = "incident.snapshot_viewed"
+    description = "상황 스냅샷 열람 / incident snapshot viewed"
+    incident_id: int
+    n: int
+    sha256: str

@@ -122,6 +122,11 @@ class Incidents:
             raise Conflict("operations.error.not_acknowledgeable", notification_id=notification_id)
         return row
 
+    def check_snapshot(self, incident_id: int) -> None:
+        """Staff may take snapshots of an open incident (the picture itself: snapshots.py)."""
+        self._require()
+        self._open_incident(incident_id)
+
     def close(self, incident_id: int, note: str, version: int | None = None) -> Incident:
         self._require()
         incident = self._open_incident(incident_id)

@@ -50,6 +50,7 @@ class EntryKind(StrEnum):
     ALARM = "alarm"  # a bell's alarm raised / acknowledged on the wall
     CALL = "call"  # a bell call session answered / ended (ORD-10.2)
     CHECKLIST = "checklist"  # a response-manual step ticked (ORD-18.2)
+    SNAPSHOT = "snapshot"  # a still of a camera taken, or why it could not be
 
 
 class ChannelKind(StrEnum):
@@ -87,3 +88,10 @@ class PressVia(StrEnum):
 
     HTTP = "http"  # POST /api/bells/{code}/press with the gateway's API token
     MQTT = "mqtt"  # <prefix>/bells/<code>/press with the gateway's API token in the payload
+
+
+class SnapshotSource(StrEnum):
+    """Where an incident snapshot's frame came from."""
+
+    LIVE = "live"  # the newest keyframe on the camera's live tap
+    RECORDED = "recorded"  # the last keyframe of the newest recorded segment

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gwanje.db.base import Base, UTCDateTime
@@ -25,6 +25,7 @@ from gwanje.operations.kinds import (
     IncidentType,
     NotificationState,
     Severity,
+    SnapshotSource,
 )
 
 
@@ -121,3 +122,32 @@ class Notification(Base):
     ack_note: Mapped[str] = mapped_column(Text, default="")
     level: Mapped[int] = mapped_column(Integer, default=0)  # escalation level
     escalated_from: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+
+
+class IncidentSnapshot(Base):
+    """A still of a camera kept with an incident (상황 스냅샷): part of the incident record,
+    kept as long as the incident (docs/design/incidents.md, "Snapshots").
+
+    The JPEG lives at `<data>/incidents/<incident_id>/<n>.jpg`, written before this row
+    (temp file, fsync, rename); privacy masks are burned into it (ORD-26.1)."""
+
+    __tablename__ = "incident_snapshots"
+    __table_args__ = (
+        CheckConstraint(_in("source", SnapshotSource), name="source_known"),
+        UniqueConstraint("incident_id", "n"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    n: Mapped[int] = mapped_column(Integer)  # file name within the incident's folder
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    stream: Mapped[str] = mapped_column(String(8))  # main or sub
+    source: Mapped[str] = mapped_column(String(8))  # live tap or recorded segment
+    frame_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the frame was seen (UTC)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    actor: Mapped[str] = mapped_column(String(64))  # username or "system:<job>"
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of the JPEG
+    sha256: Mapped[str] = mapped_column(String(64))  # hex digest of the JPEG
+    masks: Mapped[int] = mapped_column(Integer, default=0)  # mask polygons burned in

@@ -26,6 +26,7 @@ from gwanje.errors import GwanjeError
 from gwanje.i18n import translate
 from gwanje.operations.incidents import IncidentInput, Incidents
 from gwanje.operations.kinds import IncidentType, Severity
+from gwanje.operations.snapshots import may_view
 from gwanje.operations.web import (
     Anonymous,
     Manager,
@@ -33,8 +34,10 @@ from gwanje.operations.web import (
     acknowledge_with_token,
     describe,
     incident_list,
+    take_snapshots,
     work,
 )
+from gwanje.registry.models import Camera
 from gwanje.web.deps import Ctx, PostedForm
 from gwanje.web.render import language_of, render_with
 
@@ -98,10 +101,14 @@ def open_form(request: Request, ctx: Ctx, principal: Manager, form: PostedForm) 
 
 def _detail_page(request: Request, ctx: Ctx, principal: Principal, incident_id: int,
                  status_code: int = 200, errors: tuple[str, ...] = ()) -> Response:  # fmt: skip
+    incident = describe(ctx, incident_id)
+    with ctx.sessions() as session:  # the picture only where the wall would show the camera
+        viewable = {s["n"] for s in incident["snapshots"]
+                    if may_view(principal, session.get(Camera, s["camera_id"]))}  # fmt: skip
     return _render(
-        request, "operations/incident.html", status_code, i=describe(ctx, incident_id),
+        request, "operations/incident.html", status_code, i=incident,
         errors=list(errors), local=_local(ctx), may_manage=principal.can(P.INCIDENT_MANAGE),
-        recipients=ctx.settings.operations.recipients,
+        recipients=ctx.settings.operations.recipients, viewable=viewable,
     )  # fmt: skip
 
 
@@ -125,9 +132,12 @@ def act_form(request: Request, ctx: Ctx, principal: Manager, incident_id: int,
     }
     job = jobs.get(action)
     try:
-        if job is None:
+        if action == "snapshot":
+            take_snapshots(ctx, request, principal, incident_id)
+        elif job is None:
             raise GwanjeError("operations.error.invalid", detail="action")
-        work(ctx, request, principal, job)
+        else:
+            work(ctx, request, principal, job)
     except GwanjeError as exc:
         errors = (_error(request, exc),)
         return _detail_page(request, ctx, principal, incident_id, exc.status, errors)

@@ -5,6 +5,9 @@
 - `GET /api/incidents` (incident.read): open incidents first, then the newest closed.
 - `GET /api/incidents/{id}` (incident.read): one incident in full.
 - `POST /api/incidents/{id}/notes|notify|close` (incident.manage).
+- `POST /api/incidents/{id}/snapshots` (incident.manage): a still of each camera now.
+- `GET /api/incidents/{id}/snapshots/{n}` (incident.read, and `video.live` over that
+  camera, checked in `snapshots.authorize_view`): the JPEG; each view audited.
 - `POST /api/notifications/{id}/acknowledge` (incident.manage): staff record a
   confirmation received by phone.
 - `POST /api/notifications/{id}/ack` (public, token-checked): a receiver system's
@@ -18,18 +21,20 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
+from gwanje.console.service import console_transaction
 from gwanje.context import Gwanje
 from gwanje.errors import Forbidden, InvalidInput, NotFound
+from gwanje.operations import snapshots
 from gwanje.operations.incidents import IncidentInput, Incidents
 from gwanje.operations.kinds import AckVia, IncidentState
-from gwanje.operations.models import Incident, IncidentEntry, Notification
+from gwanje.operations.models import Incident, IncidentEntry, IncidentSnapshot, Notification
 from gwanje.operations.notify import outbox
 from gwanje.registry.models import Camera
 from gwanje.web.deps import Ctx
@@ -83,6 +88,7 @@ def _as_json(session: Session, row: Incident, full: bool) -> dict[str, Any]:
     if full:
         data["timeline"] = _timeline(session, row.id)
         data["notifications"] = _notifications(session, row.id)
+        data["snapshots"] = _snapshots(session, row.id)
     return data
 
 
@@ -93,6 +99,20 @@ def _timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
     )  # fmt: skip
     return [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "text": e.text,
              "notification_id": e.notification_id} for e in entries]  # fmt: skip
+
+
+def _snapshots(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """What is known about each snapshot; the picture is a separate, checked request."""
+    rows = session.execute(
+        select(IncidentSnapshot, Camera.code).join(Camera, Camera.id == IncidentSnapshot.camera_id)
+        .where(IncidentSnapshot.incident_id == incident_id).order_by(IncidentSnapshot.n)
+    ).all()  # fmt: skip
+    return [{
+        "n": s.n, "camera_id": s.camera_id, "camera": code, "stream": s.stream,
+        "source": s.source, "frame_at": s.frame_at.isoformat(), "taken_at": s.taken_at.isoformat(),
+        "taken_by": s.actor, "width": s.width, "height": s.height, "sha256": s.sha256,
+        "masks": s.masks, "url": f"/api/incidents/{incident_id}/snapshots/{s.n}",
+    } for s, code in rows]  # fmt: skip
 
 
 def _notifications(session: Session, incident_id: int) -> list[dict[str, Any]]:
@@ -184,6 +204,32 @@ async def close(request: Request, ctx: Ctx, principal: Manager, incident_id: int
         return s.close(incident_id, text_of(d, "note"), seen)
 
     return await _act(request, ctx, principal, incident_id, job)
+
+
+def take_snapshots(ctx: Gwanje, request: Request, principal: Principal, incident_id: int) -> int:
+    """On demand: the permission and the incident's state are checked first."""
+    work(ctx, request, principal, lambda s: s.check_snapshot(incident_id))
+    return snapshots.take(ctx, incident_id, principal.actor, client_ip(request))
+
+
+@router.post("/api/incidents/{incident_id}/snapshots")
+def snapshot(request: Request, ctx: Ctx, principal: Manager, incident_id: int) -> JSONResponse:
+    taken = take_snapshots(ctx, request, principal, incident_id)
+    return JSONResponse({"taken": taken, **describe(ctx, incident_id)})
+
+
+@router.get("/api/incidents/{incident_id}/snapshots/{n}")
+def snapshot_image(
+    request: Request, ctx: Ctx, principal: Reader, incident_id: int, n: int
+) -> FileResponse:
+    """ORD-30.1: the picture only for those who may watch the camera live (PIPA-3)."""
+    with console_transaction(ctx) as session:
+        path = snapshots.authorize_view(session, ctx.settings, ctx.clock, principal,
+                                        incident_id, n, client_ip(request))  # fmt: skip
+    if not path.is_file():
+        raise NotFound("operations.error.snapshot_not_found", incident_id=incident_id, n=n)
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": "no-store, private"})  # fmt: skip
 
 
 @router.post("/api/notifications/{notification_id}/acknowledge")

@@ -42,6 +42,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     from gwanje.governance.subjects.masking_web import close_runner
     from gwanje.operations.bells_mqtt import BellListener
     from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
+    from gwanje.operations.snapshots import sweep_forever as snapshot_sweep
     from gwanje.ptz import jobs as ptz_jobs
     from gwanje.ptz.web import close_connector, connector_of
 
@@ -54,6 +55,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
         asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
+        asyncio.create_task(snapshot_sweep(ctx), name="incident-snapshots"),  # after commit
         asyncio.create_task(
             ptz_jobs.sweep_forever(ctx, lambda: connector_of(app)), name="ptz-sweep"
         ),
