@@ -24,9 +24,10 @@ Invariants:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -83,9 +84,7 @@ def press_bell(ctx: Gwanje, gateway: Principal, code: str, via: str,
 
 def _press(session: Session, settings: Settings, clock: Clock, gateway: Principal, code: str,
            via: str, source_ip: str | None) -> Pressed:  # fmt: skip
-    bell = session.scalar(
-        select(EmergencyBell).where(EmergencyBell.code == code).with_for_update()
-    )
+    bell = session.scalar(select(EmergencyBell).where(EmergencyBell.code == code).with_for_update())
     if bell is None:
         raise NotFound("bells.error.unknown_bell", code=code[:64])
     if bell.status == BellStatus.REMOVED.value:
@@ -133,6 +132,12 @@ def _activate(session: Session, settings: Settings, clock: Clock, gateway: Princ
     return Pressed(call.id, incident.id, duplicate=False)
 
 
+class HungUp(Protocol):
+    """A voice leg's figures once hung up (`bells_voice.MediaFacts`)."""
+
+    def audit(self) -> dict[str, Any]: ...
+
+
 @dataclass
 class BellCalls:
     """What an operator does with a bell call: acknowledge the alarm, answer, end."""
@@ -141,6 +146,8 @@ class BellCalls:
     clock: Clock
     principal: Principal
     source_ip: str | None = None
+    # ORD-10.2: ending the session hangs up its voice leg at once (bells_voice.py).
+    hang_up: Callable[[int], HungUp | None] | None = None
 
     def acknowledge(self, call_id: int) -> BellCall:
         call, bell = self._call(call_id)
@@ -183,9 +190,11 @@ class BellCalls:
         if not won:
             raise Conflict("bells.error.call_state", state=call.state)
         talk = _between(call.answered_at, now) if call.answered_at else 0.0
+        media = self.hang_up(call.id) if self.hang_up and call.answered_at else None
         self._log(call, EntryKind.CALL, "bells.timeline.ended", events.BellCallEnded,
                   bell_code=bell.code, answered=call.answered_at is not None,
-                  duration_s=_between(call.pressed_at, now), talk_s=talk, note=note)  # fmt: skip
+                  duration_s=_between(call.pressed_at, now), talk_s=talk, note=note,
+                  **(media.audit() if media else {}))  # fmt: skip
         return call
 
     def _call(self, call_id: int) -> tuple[BellCall, EmergencyBell]:

@@ -27,3 +27,12 @@ class BellSettings(BaseModel):
         description="Listen for presses on <operations.mqtt_prefix>/bells/<code>/press "
         "(when operations.mqtt_url is set).",
     )
+    voice_url: str | None = Field(
+        None,
+        description="The bell gateway's voice signalling endpoint (e.g. http://10.0.0.5:9100): "
+        "Gwanje forwards the answering operator's WebRTC offer to <voice_url>/calls/<id> and "
+        "hangs up there when the call ends. Unset: calls carry no voice (ORD-10.2).",
+    )
+    voice_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long Gwanje waits for the gateway's voice answer."
+    )

@@ -69,6 +69,36 @@ class BellCallEnded(AuditEvent):
     duration_s: float
     talk_s: float
     note: str
+    # The voice leg's figures, measured by the bell side when it hung up (none: no voice).
+    voice: bool = False
+    codec: str = ""
+    to_bell_packets: int = 0
+    to_bell_bytes: int = 0
+    from_bell_packets: int = 0
+    from_bell_bytes: int = 0
+    voice_s: float = 0.0
+
+
+class BellVoiceConnected(AuditEvent):
+    """The answering operator's browser was put through to the bell's voice (WebRTC,
+    signalled through Gwanje; ORD-10.2: live only, never recorded)."""
+
+    event_type = "bell.voice_connected"
+    description = "비상벨 통화 음성 연결 / bell call voice connected"
+    call_id: int
+    incident_id: int
+    bell_code: str
+
+
+class BellVoiceRefused(AuditEvent):
+    """A voice connection for a bell call was refused: the call is not connected, the
+    caller is not its answering operator or lacks incident.manage, the request came from
+    another origin, or no voice gateway is configured (ORD-10.2, PIPA-7)."""
+
+    event_type = "bell.voice_refused"
+    description = "비상벨 통화 음성 연결 거부 / bell call voice refused"
+    call_id: int
+    reason: str
 
 
 class ManualRevised(AuditEvent):

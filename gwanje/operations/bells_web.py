@@ -5,7 +5,11 @@ Bells (ORD-2.7, 10.2):
   `{"call_id", "incident_id", "duplicate"}`; an unknown bell is 404, audited.
 - `WS /ws/alarms` (incident.manage, same origin): the alarms for this wall (alarms.py).
 - `GET /api/alarms` (incident.manage): the same list, once.
-- `POST /api/bell-calls/{id}/acknowledge|answer|end` (incident.manage).
+- `POST /api/bell-calls/{id}/acknowledge|answer|end` (incident.manage); `end` hangs up
+  the call's voice leg at once.
+- `POST /api/bell-calls/{id}/voice` (incident.manage, same origin, the answering operator,
+  call connected): `{"type": "offer", "sdp"}` → the bell's `{"type": "answer", "sdp"}`
+  (bells_voice.py; Gwanje only signals, audio never passes through it).
 - `GET /api/bell-calls`, `GET /bells/calls` (incident.read): the call log.
 
 Manuals (ORD-18.2):
@@ -28,12 +32,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from gwanje.auth.middleware import same_origin
 from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
 from gwanje.context import Gwanje
 from gwanje.errors import GwanjeError, InvalidInput, NotFound
 from gwanje.i18n import translate
-from gwanje.operations import alarms, bells, manuals
+from gwanje.operations import alarms, bells, bells_voice, manuals
 from gwanje.operations.bells import BellCalls
 from gwanje.operations.bells_models import BellCall, ManualVersion
 from gwanje.operations.kinds import IncidentType, PressVia
@@ -77,8 +82,10 @@ def alarm_list(request: Request, ctx: Ctx, principal: Manager) -> JSONResponse:
 
 def _call_action(ctx: Gwanje, request: Request, principal: Principal,
                  job: Callable[[BellCalls], object], call_id: int) -> dict[str, Any]:  # fmt: skip
+    voice = bells_voice.voice_of(ctx)
     with ctx.transaction() as session:
-        job(BellCalls(session, ctx.clock, principal, client_ip(request)))
+        job(BellCalls(session, ctx.clock, principal, client_ip(request),
+                      voice.hang_up if voice else None))  # fmt: skip
     with ctx.sessions() as session:
         call = session.get(BellCall, call_id)
         assert call is not None
@@ -103,6 +110,18 @@ async def end(request: Request, ctx: Ctx, principal: Manager, call_id: int) -> J
     done = await run_in_threadpool(_call_action, ctx, request, principal,
                                    lambda s: s.end(call_id, note), call_id)  # fmt: skip
     return JSONResponse(done)
+
+
+@router.post("/api/bell-calls/{call_id}/voice")
+async def voice(request: Request, ctx: Ctx, principal: Manager, call_id: int) -> JSONResponse:
+    body = await body_of(request)
+    if body.get("type") != "offer":
+        raise InvalidInput("bells.error.voice_offer")
+    answer = await run_in_threadpool(
+        bells_voice.connect, ctx, principal, call_id, text_of(body, "sdp"),
+        same_origin=same_origin(request.scope), source_ip=client_ip(request),
+    )  # fmt: skip
+    return JSONResponse({"type": "answer", "sdp": answer})
 
 
 @router.get("/api/bell-calls")

@@ -4,11 +4,14 @@ a simulated bell gateway pressing over HTTP with its API token.
 
 An operator's open wall pops the bell's camera up in a red alarm tile playing live video,
 acknowledges it, answers and ends the call; the call log shows it; the operator ticks the
-incident's manual steps; the general manager revises a manual (old versions kept). After
-the call no file under the data directory holds audio (ORD-10.2)."""
+incident's manual steps; the general manager revises a manual (old versions kept). Answering
+opens the call's voice: WebRTC between Chromium (its fake microphone) and the simulated
+bell's aiortc peer, both ways, torn down by the end. After the call no file under the
+data directory holds audio (ORD-10.2)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -16,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live import LiveServer
+from live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 from test_foundation_flows import login
 
 from gwanje.clock import SystemClock
 from gwanje.context import Gwanje
 from gwanje.db.engine import make_engine, make_session_factory
+from gwanje.media.camsim.bell_voice import BellVoice
 from gwanje.media.camsim.bells import BellGateway
 from gwanje.media.camsim.clips import load_or_generate
 from gwanje.media.camsim.harness import run_in_thread
@@ -30,15 +34,37 @@ from gwanje.media.camsim.server import ServerConfig
 from gwanje.media.config import RecordingSettings
 from gwanje.media.probe import probe
 from gwanje.media.recorder.supervisor import Recorder
+from gwanje.operations.bells_config import BellSettings
 from gwanje.settings import Mode, Settings
 
 pytestmark = pytest.mark.browser
 CAMERAS = 8  # the demo links bell YS-BELL-001 to the first camera
+# Only this module's Chromium gets a fake microphone, granted without a prompt.
+FAKE_MEDIA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + FAKE_MEDIA
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def bell_peer() -> Iterator[BellVoice]:
+    peer = BellVoice().start()
+    yield peer
+    peer.stop()
 
 
 @pytest.fixture(scope="module")
 def bell_server(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, bell_peer: BellVoice
 ) -> Iterator[tuple[LiveServer, BellGateway]]:
     from operations.bell_kit import gateway
 
@@ -50,7 +76,8 @@ def bell_server(
     shutil.copyfile(sqlite_template, data_dir / "gwanje.db")
     recording = RecordingSettings(streams=["main", "sub"], segment_seconds=10,
                                   min_free_bytes=0)  # fmt: skip
-    settings = Settings(mode=Mode.DEMO, data_dir=data_dir, recording=recording)
+    settings = Settings(mode=Mode.DEMO, data_dir=data_dir, recording=recording,
+                        bells=BellSettings(mqtt=False, voice_url=bell_peer.url))  # fmt: skip
     engine = make_engine(settings.db_url)
     ctx = Gwanje(settings, engine, make_session_factory(engine), SystemClock())
     server = LiveServer(ctx, seed_demo(ctx, cameras=CAMERAS, rtsp_port=sim.port))
@@ -172,3 +199,83 @@ def test_a_bell_pops_its_camera_up_on_the_operators_wall(
     while not any(data_dir.glob("video/*/main/*/*.mp4")) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _no_audio_under(data_dir) > 0
+
+
+INBOUND_BYTES = """async (id) => {
+  const voice = document.querySelector(`[data-testid=alarm-${id}]`).voice;
+  let bytes = 0;
+  (await voice.pc.getStats()).forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") bytes += s.bytesReceived;
+  });
+  return bytes;
+}"""
+SECOND_OFFER = """async (id) => {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver("audio");
+  await pc.setLocalDescription(await pc.createOffer());
+  const csrf = document.querySelector(".wall-app").dataset.csrf;
+  const response = await fetch(`/api/bell-calls/${id}/voice`, {method: "POST",
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+    body: JSON.stringify({type: "offer", sdp: pc.localDescription.sdp})});
+  pc.close();
+  return response.status;
+}"""
+
+
+def test_an_operator_talks_with_the_bell_both_ways_until_the_end(
+    page: Any, bell_server: tuple[LiveServer, BellGateway], bell_peer: BellVoice
+) -> None:
+    server, gw = bell_server
+    login(page, server, "operator")
+    page.goto(f"{server.url}/wall")
+    page.wait_for_function("document.getElementById('alarm-stack').dataset.channel === 'open'")
+    call_id = gw.press_http("YS-BELL-001").json()["call_id"]
+    page.get_by_test_id(f"alarm-answer-{call_id}").click()
+    voice = page.get_by_test_id(f"alarm-voice-{call_id}")
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=alarm-voice-{call_id}]').dataset.voice"
+        " === 'connected'", timeout=20_000,
+    )  # fmt: skip
+    assert "녹음" in voice.inner_text()  # the indicator says: live, not recorded
+    first = page.evaluate(INBOUND_BYTES, call_id)
+    time.sleep(2)
+    second = page.evaluate(INBOUND_BYTES, call_id)
+    assert second > first  # the bell's voice reaches the operator
+    heard = bell_peer.run(bell_peer.figures(call_id))
+    assert heard["packets_received"] > 50  # the operator's microphone reaches the bell
+    assert heard["frames_received"] > 50
+    page.get_by_test_id(f"alarm-end-{call_id}").click()
+    started = time.monotonic()
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=alarm-{call_id}]')?.voice?.pc"
+        "?.connectionState !== 'connected'", timeout=2_000,
+    )  # fmt: skip
+    while bell_peer.run(bell_peer.figures(call_id))["live"]:
+        assert time.monotonic() - started < 2, "the bell's leg outlived the end"
+        time.sleep(0.05)
+    final = bell_peer.run(bell_peer.figures(call_id))
+    time.sleep(1.5)
+    assert bell_peer.run(bell_peer.figures(call_id)) == final  # nothing more arrives
+    page.get_by_test_id(f"alarm-{call_id}").wait_for(state="detached")
+    # A second connection attempt after the end is refused (and audited).
+    page.goto(f"{server.url}/wall")
+    assert page.evaluate(SECOND_OFFER, call_id) == 409
+    _media_facts_logged(server, call_id)
+    data_dir = server.ctx.settings.data_dir
+    deadline = time.monotonic() + 60
+    while not any(data_dir.glob("video/*/main/*/*.mp4")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _no_audio_under(data_dir) > 0
+
+
+def _media_facts_logged(server: LiveServer, call_id: int) -> None:
+    from registry.helpers import audit_rows
+
+    ended = [json.loads(r.details) for r in audit_rows(server.ctx, "bell.call_ended")]
+    (facts,) = [f for f in ended if f["call_id"] == call_id]
+    assert facts["voice"] is True
+    assert facts["codec"].startswith("opus/48000")
+    assert facts["to_bell_packets"] > 50
+    assert facts["from_bell_packets"] > 50
+    refused = [json.loads(r.details) for r in audit_rows(server.ctx, "bell.voice_refused")]
+    assert {"call_id": call_id, "reason": "bells.error.call_state"}.items() <= refused[-1].items()

@@ -5,6 +5,11 @@
 //
 // Privacy masks (ORD-26.1) are drawn as on every tile. ORD-10.2: the tile plays the camera's video only (the live stream has no audio track);
 // the call session's actions are logged on the server, nothing here records anything.
+//
+// Voice (ORD-10.2): answering opens a WebRTC call to the bell (microphone ⇄ the bell's
+// speaker), signalled through POST /api/bell-calls/{id}/voice; the audio goes browser ⇄
+// bell directly and only plays (no MediaRecorder, nothing stored). Ending the call, or
+// the alarm channel saying it is no longer connected, closes the connection at once.
 
 import { LivePlayer } from "./player.js";
 
@@ -43,6 +48,7 @@ export function startAlarms({ t, csrf, wsUrl, maskEl, cameraOf }) {
     }
     for (const [id, tile] of tiles) {
       if (seen.has(id)) continue;
+      stopVoice(tile);
       if (tile.player) tile.player.close();
       tile.el.remove();
       tiles.delete(id);
@@ -94,8 +100,13 @@ export function startAlarms({ t, csrf, wsUrl, maskEl, cameraOf }) {
     link.setAttribute("data-testid", `alarm-incident-${alarm.id}`);
     const note = document.createElement("small");
     note.textContent = t("console.wall.alarm.no_audio");
+    const voice = document.createElement("span");
+    voice.className = "alarm-voice";
+    voice.setAttribute("data-testid", `alarm-voice-${alarm.id}`);
+    voice.dataset.voice = "none";
+    tile.voiceEl = voice;
     actions.append(button("acknowledge", "acknowledge"), button("answer", "answer"),
-                   button("end", "end"), link, note);
+                   button("end", "end"), voice, link, note);
     el.append(head, body, actions);
     stack.prepend(el);
     update(tile, alarm);
@@ -112,9 +123,81 @@ export function startAlarms({ t, csrf, wsUrl, maskEl, cameraOf }) {
     ack.disabled = !alarm.alarm;
     answer.disabled = alarm.state !== "ringing";
     end.disabled = alarm.state === "ended";
+    if (alarm.state !== "connected") stopVoice(tile); // ended here, elsewhere or timed out
+  }
+
+  function showVoice(tile, state) {
+    tile.voiceEl.dataset.voice = state;
+    const key = { connecting: "voice_connecting", connected: "voice_live", failed: "voice_failed",
+                  ended: "voice_ended" }[state];
+    tile.voiceEl.textContent = key ? t(`console.wall.alarm.${key}`) : "";
+  }
+
+  function gathered(pc) {
+    if (pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { if (pc.iceGatheringState === "complete") resolve(); };
+      pc.addEventListener("icegatheringstatechange", done);
+      setTimeout(resolve, 3000); // loopback/LAN: host candidates come at once
+    });
+  }
+
+  async function startVoice(tile) {
+    if (tile.voice) return;
+    const voice = { pc: null, mic: null, audio: null };
+    tile.voice = voice;
+    tile.el.voice = voice; // tests read the connection's stats from here
+    showVoice(tile, "connecting");
+    try {
+      voice.mic = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      if (tile.voice !== voice) return closeVoice(voice);
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      voice.pc = pc;
+      for (const track of voice.mic.getAudioTracks()) pc.addTrack(track, voice.mic);
+      pc.ontrack = (ev) => {
+        voice.audio = new Audio(); // plays only; never recorded
+        voice.audio.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+        voice.audio.play().catch(() => {});
+      };
+      pc.onconnectionstatechange = () => {
+        if (tile.voice !== voice) return;
+        if (pc.connectionState === "connected") showVoice(tile, "connected");
+        if (pc.connectionState === "failed") stopVoice(tile, "failed");
+      };
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const response = await fetch(`/api/bell-calls/${tile.alarm.id}/voice`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+        body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
+      });
+      if (!response.ok) throw new Error(`voice refused: ${response.status}`);
+      const answer = await response.json();
+      if (tile.voice !== voice) return;
+      await pc.setRemoteDescription(answer);
+    } catch (err) {
+      console.warn("bell voice:", err);
+      if (tile.voice === voice) stopVoice(tile, "failed");
+      else closeVoice(voice);
+    }
+  }
+
+  function closeVoice(voice) {
+    if (voice.pc) voice.pc.close();
+    if (voice.mic) voice.mic.getTracks().forEach((track) => track.stop());
+    if (voice.audio) { voice.audio.pause(); voice.audio.srcObject = null; }
+  }
+
+  function stopVoice(tile, how = "ended") {
+    const voice = tile.voice;
+    if (!voice) return;
+    tile.voice = null;
+    closeVoice(voice);
+    showVoice(tile, how);
   }
 
   async function act(tile, action) {
+    if (action === "end") stopVoice(tile); // the click tears our side down at once
     const response = await fetch(`/api/bell-calls/${tile.alarm.id}/${action}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
@@ -124,6 +207,7 @@ export function startAlarms({ t, csrf, wsUrl, maskEl, cameraOf }) {
       const alarm = await response.json();
       update(tile, alarm);
       tile.key = `${alarm.state}/${alarm.alarm}/${alarm.presses}`;
+      if (action === "answer" && alarm.state === "connected") startVoice(tile);
     }
   }
 
