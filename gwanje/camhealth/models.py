@@ -20,11 +20,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gwanje.camhealth.kinds import FaultKind, Severity, TicketState
-from gwanje.db.base import Base, UTCDateTime
-
-
-def _in_list(column: str, values: type[FaultKind | Severity | TicketState]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+from gwanje.db.base import Base, UTCDateTime, one_of
 
 
 class CameraMaintainer(Base):
@@ -58,9 +54,9 @@ class MaintenanceTicket(Base):
 
     __tablename__ = "maintenance_tickets"
     __table_args__ = (
-        CheckConstraint(_in_list("kind", FaultKind), name="kind_known"),
-        CheckConstraint(_in_list("severity", Severity), name="severity_known"),
-        CheckConstraint(_in_list("state", TicketState), name="state_known"),
+        CheckConstraint(one_of("kind", FaultKind), name="kind_known"),
+        CheckConstraint(one_of("severity", Severity), name="severity_known"),
+        CheckConstraint(one_of("state", TicketState), name="state_known"),
         CheckConstraint("source IN ('image', 'recorder', 'staff')", name="source_known"),
         Index(
             "uq_maintenance_tickets_one_unclosed",

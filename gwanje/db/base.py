@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
@@ -46,6 +47,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, values: type[StrEnum], nullable: bool = False) -> str:
+    """SQL of a CHECK constraint: `column` holds one of an enum's values (or NULL)."""
+    listed = f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+    return f"{column} IS NULL OR {listed}" if nullable else listed
 
 
 def import_all_models() -> None:

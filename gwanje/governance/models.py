@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 from gwanje.governance.kinds import (
     GrantState,
     LegalBasis,
@@ -34,19 +34,15 @@ from gwanje.governance.kinds import (
 )
 
 
-def _in(column: str, values: type) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"  # type: ignore[attr-defined]
-
-
 class AccessRequest(Base):
     """A request to view, copy or use video beyond its purpose (열람·제공 요청)."""
 
     __tablename__ = "access_requests"
     __table_args__ = (
-        CheckConstraint(_in("state", RequestState), name="state_known"),
-        CheckConstraint(_in("legal_basis", LegalBasis), name="basis_known"),
-        CheckConstraint(_in("kind", RequestKind), name="kind_known"),
-        CheckConstraint(_in("requester_kind", RequesterKind), name="requester_known"),
+        CheckConstraint(one_of("state", RequestState), name="state_known"),
+        CheckConstraint(one_of("legal_basis", LegalBasis), name="basis_known"),
+        CheckConstraint(one_of("kind", RequestKind), name="kind_known"),
+        CheckConstraint(one_of("requester_kind", RequesterKind), name="requester_known"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     requester_kind: Mapped[str] = mapped_column(String(16))
@@ -96,7 +92,7 @@ class AccessGrant(Base):
     __tablename__ = "access_grants"
     __table_args__ = (
         UniqueConstraint("request_id"),
-        CheckConstraint(_in("state", GrantState), name="state_known"),
+        CheckConstraint(one_of("state", GrantState), name="state_known"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"))

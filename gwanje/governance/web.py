@@ -43,6 +43,7 @@ from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
 from gwanje.web.deps import Ctx
+from gwanje.web.jsonbody import json_object
 from gwanje.web.security import authenticated, client_ip, requires
 
 router = APIRouter()
@@ -54,13 +55,7 @@ T = TypeVar("T")
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("governance.error.request_invalid", detail="not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("governance.error.request_invalid", detail="not a JSON object")
-    return data
+    return await json_object(request, "governance.error.request_invalid")
 
 
 def _time(value: object, name: str) -> datetime:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 
 
 class LedgerKind(StrEnum):
@@ -46,10 +46,6 @@ class VisitState(StrEnum):
     CHECKED_OUT = "checked_out"
 
 
-def _in(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 
@@ -58,7 +54,7 @@ class ManagementRow(Base):
 
     __tablename__ = "management_rows"
     __table_args__ = (
-        CheckConstraint(_in("kind", LedgerKind), name="kind_known"),
+        CheckConstraint(one_of("kind", LedgerKind), name="kind_known"),
         Index("ix_management_rows_summary", "source", "day", "camera_id", "rule"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -113,7 +109,7 @@ class Visit(Base):
 
     __tablename__ = "visits"
     __table_args__ = (
-        CheckConstraint(_in("state", VisitState), name="state_known"),
+        CheckConstraint(one_of("state", VisitState), name="state_known"),
         CheckConstraint("party_size >= 1", name="party_positive"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,9 +25,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 from gwanje.operations.kinds import CallState, IncidentType, PressVia
-from gwanje.operations.models import _in
 
 
 class BellCall(Base):
@@ -35,8 +34,8 @@ class BellCall(Base):
 
     __tablename__ = "bell_calls"
     __table_args__ = (
-        CheckConstraint(_in("state", CallState), name="state_known"),
-        CheckConstraint(_in("via", PressVia), name="via_known"),
+        CheckConstraint(one_of("state", CallState), name="state_known"),
+        CheckConstraint(one_of("via", PressVia), name="via_known"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The bell pressed.
@@ -75,7 +74,7 @@ class ManualVersion(Base):
 
     __tablename__ = "manual_versions"
     __table_args__ = (
-        CheckConstraint(_in("incident_type", IncidentType), name="type_known"),
+        CheckConstraint(one_of("incident_type", IncidentType), name="type_known"),
         UniqueConstraint("incident_type", "version"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

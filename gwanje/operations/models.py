@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 from gwanje.operations.kinds import (
     ChannelKind,
     EntryKind,
@@ -29,19 +29,15 @@ from gwanje.operations.kinds import (
 )
 
 
-def _in(column: str, values: type) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"  # type: ignore[attr-defined]
-
-
 class Incident(Base):
     """Something the center responds to (상황): a crime, accident, fire, disaster…"""
 
     __tablename__ = "incidents"
     __table_args__ = (
-        CheckConstraint(_in("type", IncidentType), name="type_known"),
-        CheckConstraint(_in("severity", Severity), name="severity_known"),
-        CheckConstraint(_in("source", IncidentSource), name="source_known"),
-        CheckConstraint(_in("state", IncidentState), name="state_known"),
+        CheckConstraint(one_of("type", IncidentType), name="type_known"),
+        CheckConstraint(one_of("severity", Severity), name="severity_known"),
+        CheckConstraint(one_of("source", IncidentSource), name="source_known"),
+        CheckConstraint(one_of("state", IncidentState), name="state_known"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(24))
@@ -75,7 +71,7 @@ class IncidentEntry(Base):
     """One line of an incident's timeline (상황 경과)."""
 
     __tablename__ = "incident_entries"
-    __table_args__ = (CheckConstraint(_in("kind", EntryKind), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", EntryKind), name="kind_known"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -91,8 +87,8 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint(_in("state", NotificationState), name="state_known"),
-        CheckConstraint(_in("channel", ChannelKind), name="channel_known"),
+        CheckConstraint(one_of("state", NotificationState), name="state_known"),
+        CheckConstraint(one_of("channel", ChannelKind), name="channel_known"),
         Index("ix_notifications_due", "state", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,7 +129,7 @@ class IncidentSnapshot(Base):
 
     __tablename__ = "incident_snapshots"
     __table_args__ = (
-        CheckConstraint(_in("source", SnapshotSource), name="source_known"),
+        CheckConstraint(one_of("source", SnapshotSource), name="source_known"),
         UniqueConstraint("incident_id", "n"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

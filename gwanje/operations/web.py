@@ -38,6 +38,7 @@ from gwanje.operations.models import Incident, IncidentEntry, IncidentSnapshot, 
 from gwanje.operations.notify import outbox
 from gwanje.registry.models import Camera
 from gwanje.web.deps import Ctx
+from gwanje.web.jsonbody import json_object
 from gwanje.web.security import client_ip, public, requires
 
 router = APIRouter()
@@ -131,13 +132,7 @@ def _notifications(session: Session, incident_id: int) -> list[dict[str, Any]]:
 
 
 async def body_of(request: Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("operations.error.invalid", detail="JSON body") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("operations.error.invalid", detail="JSON object")
-    return data
+    return await json_object(request, "operations.error.invalid")
 
 
 def text_of(data: dict[str, Any], name: str, default: str = "") -> str:

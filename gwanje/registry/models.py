@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 from gwanje.people.models import Department
 from gwanje.registry.purposes import Purpose
 
@@ -55,10 +55,6 @@ class BellStatus(StrEnum):
     ACTIVE = "active"
     FAULTY = "faulty"
     REMOVED = "removed"
-
-
-def _in_list(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Camera(Base):
@@ -177,9 +173,9 @@ class Camera(Base):
     )
 
     __table_args__ = (
-        CheckConstraint(_in_list("status", CameraStatus), name="status"),
+        CheckConstraint(one_of("status", CameraStatus), name="status"),
         CheckConstraint(
-            f"unlinked_reason IS NULL OR {_in_list('unlinked_reason', UnlinkedReason)}",
+            f"unlinked_reason IS NULL OR {one_of('unlinked_reason', UnlinkedReason)}",
             name="unlinked_reason",
         ),
         CheckConstraint("retention_days BETWEEN 1 AND 30", name="retention_at_most_30_days"),
@@ -218,7 +214,7 @@ class CameraPurpose(Base):
     # A purpose code from the closed ORD-7 list.
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
-    __table_args__ = (CheckConstraint(_in_list("purpose", Purpose), name="purpose"),)
+    __table_args__ = (CheckConstraint(one_of("purpose", Purpose), name="purpose"),)
 
 
 class Contractor(Base):
@@ -286,7 +282,7 @@ class EmergencyBell(Base):
         cascade="all, delete-orphan", lazy="selectin"
     )
 
-    __table_args__ = (CheckConstraint(_in_list("status", BellStatus), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", BellStatus), name="status"),)
 
     @property
     def camera_ids(self) -> list[int]:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 
 
 class StaffKind(StrEnum):
@@ -45,10 +45,6 @@ class HandoverState(StrEnum):
     COMPLETE = "complete"  # both signed
 
 
-def _in(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class ShiftTeam(Base):
     """A team (근무조), e.g. 1조 … 4조."""
 
@@ -62,7 +58,7 @@ class Staff(Base):
     """A person's place on the roster (근무자 현황, ORD-19)."""
 
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint(_in("kind", StaffKind), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", StaffKind), name="kind_known"),)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
     # civil_servant / police_officer / professional_operator (ORD-19).
     kind: Mapped[str] = mapped_column(String(24))
@@ -152,7 +148,7 @@ class Handover(Base):
     """The handover at one shift change (근무 인수인계, ORD-20.1, 22.3)."""
 
     __tablename__ = "handovers"
-    __table_args__ = (CheckConstraint(_in("state", HandoverState), name="state_known"),)
+    __table_args__ = (CheckConstraint(one_of("state", HandoverState), name="state_known"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The shift handing over; one handover per outgoing slot.
     from_slot_id: Mapped[int] = mapped_column(ForeignKey("shift_slots.id"), unique=True)

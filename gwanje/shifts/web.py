@@ -32,6 +32,7 @@ from gwanje.shifts.handover import Handovers, checklist_of
 from gwanje.shifts.models import Handover
 from gwanje.shifts.roster import Roster
 from gwanje.web.deps import Ctx
+from gwanje.web.jsonbody import json_object
 from gwanje.web.security import authenticated, client_ip, requires
 
 router = APIRouter()
@@ -45,13 +46,7 @@ T = TypeVar("T")
 
 
 async def body_of(request: Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("shifts.error.invalid", detail="JSON body") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("shifts.error.invalid", detail="JSON object")
-    return data
+    return await json_object(request, "shifts.error.invalid")
 
 
 def _str(data: dict[str, Any], name: str, default: str | None = None) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gwanje.db.base import Base, UTCDateTime
+from gwanje.db.base import Base, UTCDateTime, one_of
 from gwanje.governance.subjects.kinds import (
     Channel,
     GrantMode,
@@ -31,23 +31,18 @@ from gwanje.governance.subjects.kinds import (
 )
 
 
-def _in(column: str, values: type, nullable: bool = False) -> str:
-    listed = f"{column} IN ({', '.join(repr(v.value) for v in values)})"  # type: ignore[attr-defined]
-    return f"{column} IS NULL OR {listed}" if nullable else listed
-
-
 class SubjectRequest(Base):
     """A data subject's request (정보주체의 열람등 청구), from receipt to closing."""
 
     __tablename__ = "subject_requests"
     __table_args__ = (
-        CheckConstraint(_in("kind", SubjectKind), name="kind_known"),
-        CheckConstraint(_in("state", SubjectState), name="state_known"),
-        CheckConstraint(_in("channel", Channel), name="channel_known"),
-        CheckConstraint(_in("route", Route), name="route_known"),
-        CheckConstraint(_in("grant_mode", GrantMode, True), name="mode_known"),
-        CheckConstraint(_in("refusal_ground", RefusalGround, True), name="ground_known"),
-        CheckConstraint(_in("notice_method", NoticeMethod, True), name="notice_known"),
+        CheckConstraint(one_of("kind", SubjectKind), name="kind_known"),
+        CheckConstraint(one_of("state", SubjectState), name="state_known"),
+        CheckConstraint(one_of("channel", Channel), name="channel_known"),
+        CheckConstraint(one_of("route", Route), name="route_known"),
+        CheckConstraint(one_of("grant_mode", GrantMode, True), name="mode_known"),
+        CheckConstraint(one_of("refusal_ground", RefusalGround, True), name="ground_known"),
+        CheckConstraint(one_of("notice_method", NoticeMethod, True), name="notice_known"),
         CheckConstraint("masking_cost_won IS NULL OR masking_cost_won >= 0", name="cost_positive"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -149,7 +144,7 @@ class MaskingJob(Base):
     (the recording as made, only read), `plan.json` (what is masked), `masked.mp4`."""
 
     __tablename__ = "masking_jobs"
-    __table_args__ = (CheckConstraint(_in("state", MaskingState), name="state_known"),)
+    __table_args__ = (CheckConstraint(one_of("state", MaskingState), name="state_known"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("subject_request_items.id"))

@@ -42,6 +42,7 @@ from gwanje.governance.subjects.service import (
 from gwanje.people.models import Person
 from gwanje.registry.models import Camera
 from gwanje.web.deps import Ctx
+from gwanje.web.jsonbody import json_object
 from gwanje.web.security import client_ip, requires
 
 router = APIRouter()
@@ -145,13 +146,7 @@ def public_view(settings: Any, row: SubjectRequest) -> dict[str, Any]:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("subjects.error.invalid", detail="not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("subjects.error.invalid", detail="not a JSON object")
-    return data
+    return await json_object(request, "subjects.error.invalid")
 
 
 def _str(data: dict[str, Any], name: str, default: str = "") -> str:
