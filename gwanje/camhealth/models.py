@@ -97,6 +97,8 @@ class MaintenanceTicket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The contractor's account of the repair.
     resolution: Mapped[str] = mapped_column(Text, default="")
+    # When a reminder of the missed SLA was last queued (operations.notices.ticket_overdue).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The registry's maintenance record written when it was resolved.
     maintenance_record_id: Mapped[int | None] = mapped_column(
         ForeignKey("camera_maintenance.id", ondelete="SET NULL")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gwanje.audit.events import Actor
@@ -26,6 +26,7 @@ from gwanje.clock import Clock
 from gwanje.governance.models import AccessRequest, EvidenceExport, Provision
 from gwanje.operations.config import Recipient
 from gwanje.operations.notify.outbox import queue_notice
+from gwanje.operations.notify.reminders import claim_reminder
 from gwanje.settings import Settings
 
 REMIND_EVERY = timedelta(days=7)
@@ -75,14 +76,7 @@ def remind_overdue(session: Session, settings: Settings, clock: Clock) -> list[i
     ).all()  # fmt: skip
     reminded = []
     for provision in due:
-        seen = provision.reminded_at
-        won = session.execute(
-            update(Provision).where(Provision.id == provision.id,
-                                    Provision.reminded_at.is_(seen) if seen is None
-                                    else Provision.reminded_at == seen)
-            .values(reminded_at=now).execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]  # fmt: skip
-        if won != 1:
+        if not claim_reminder(session, Provision, provision.id, provision.reminded_at, now):
             continue  # another sweep reminded it just now
         notice = {
             "title": f"제공 영상 파기 기한 경과 — 요청 {provision.request_id}",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from gwanje.operations.kinds import ChannelKind, IncidentType
 
-NOTICE_TOPICS = ("recall", "destroy_overdue")
+NOTICE_TOPICS = ("recall", "destroy_overdue", "ticket_overdue")
 
 
 class ChannelAddress(BaseModel):
@@ -96,6 +96,7 @@ class OperationsSettings(BaseModel):
         description="Who gets the notices of the protection workflows: 'recall' (copies "
         "provided under an emergency approval are recalled, ORD-28.3) and "
         "'destroy_overdue' (a provided copy is past its destruction date, ORD-31.2), "
+        "'ticket_overdue' (a maintenance ticket missed its SLA, ORD-12), "
         "e.g. recall = ['police_112'].",
     )
     mqtt_url: str | None = Field(

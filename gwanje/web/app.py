@@ -37,6 +37,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     notification outbox (ORD-20.4) with its MQTT acknowledgement listener, bell presses
     over MQTT (ORD-2.7), PTZ cameras
     going home after idle."""
+    from gwanje.camhealth.reminders import remind_forever as ticket_reminders
     from gwanje.governance.jobs import sweep_forever
     from gwanje.governance.subjects.masking import fail_interrupted
     from gwanje.governance.subjects.masking_web import close_runner
@@ -55,6 +56,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
         asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
+        asyncio.create_task(ticket_reminders(ctx), name="maintenance-reminders"),
         asyncio.create_task(snapshot_sweep(ctx), name="incident-snapshots"),  # after commit
         asyncio.create_task(
             ptz_jobs.sweep_forever(ctx, lambda: connector_of(app)), name="ptz-sweep"
