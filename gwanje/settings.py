@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Web UI listen address.")
     port: int = Field(8000, ge=1, le=65535, description="Web UI listen port.")
+    tls_cert: Path | None = Field(
+        None,
+        description="PEM certificate (chain) for HTTPS; with tls_key, `gwanje serve` "
+        "speaks HTTPS only (ORD-23, ORD-30.3).",
+    )
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert.")
+    tls_offloaded: bool = Field(
+        False,
+        description="A reverse proxy in front terminates TLS: production may then "
+        "serve plain HTTP behind it.",
+    )
     default_language: str = Field("ko", pattern="^(ko|en)$", description="UI language.")
     auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
     audit: AuditSettings = Field(default_factory=AuditSettings)  # type: ignore[arg-type]

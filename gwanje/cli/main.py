@@ -12,6 +12,7 @@ from gwanje.camhealth.cli import app as health_app
 from gwanje.cli.common import open_system, settings_from
 from gwanje.cli.demo import demo
 from gwanje.cli.docs import app as docs_app
+from gwanje.cli.serve import serve
 from gwanje.db import migrate
 from gwanje.db.engine import make_engine
 from gwanje.governance.cli import app as export_app
@@ -69,6 +70,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(health_app, name="health")
 app.command("demo")(demo)
+app.command("serve")(serve)
 app.command("camsim")(camsim)
 app.command("camsim-bell")(camsim_bell)
 app.command("record")(record)
