@@ -36,6 +36,7 @@ def test_dashboard_shows_the_covered_camera_and_its_ticket(
         )
         ticket_id = ticket.id
     login(page, live_server, "manager")
+    page.get_by_test_id("menu-facility").locator("summary").click()  # the nav groups links
     page.get_by_test_id("nav-health").click()
     assert page.get_by_test_id(f"image-state-{code}").inner_text() == "가림"
     row = page.get_by_test_id(f"ticket-{code}-covered")

@@ -34,6 +34,7 @@ def test_auditor_sees_the_violation_and_downloads_the_pdf(
 ) -> None:
     code = _unsigned(live_server)
     login(page, live_server, "auditor")
+    page.get_by_test_id("menu-oversee").locator("summary").click()  # the nav groups links
     page.get_by_test_id("nav-inspection").click()
     check = page.get_by_test_id("check-camera_signage")
     assert check.get_attribute("data-status") == "fail"

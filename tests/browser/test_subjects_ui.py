@@ -62,6 +62,7 @@ def test_a_citizen_request_is_verified_decided_and_the_status_shows_it(
     assert receipt.startswith("SR-")
     assert _status(page, live_server, receipt, secret) == "접수 (본인확인 전)"
     login(page, live_server, "officer")
+    page.get_by_test_id("menu-protect").locator("summary").click()  # the nav groups links
     page.get_by_test_id("nav-subjects").click()
     page.get_by_role("link", name=receipt).click()
     page.get_by_test_id("doc-id_card").check()
