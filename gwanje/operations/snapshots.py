@@ -26,9 +26,12 @@ import hashlib
 import io
 import logging
 import os
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import av
 import av.error
@@ -60,6 +63,7 @@ from gwanje.settings import Settings
 from gwanje.sharing.delegations import OutsideTerms, check_terms
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RGB = npt.NDArray[np.uint8]
 MASK_FILL = (0, 0, 0)  # what a privacy mask becomes in a still
 SWEEP_WINDOW = timedelta(minutes=10)  # older incidents found unsnapped are left alone
@@ -85,10 +89,22 @@ def grab(session: Session, settings: Settings, clock: Clock, camera: Camera) -> 
     return _recorded(session, camera.id)
 
 
+def _blocking(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code. Callers are worker threads
+    (no event loop: `asyncio.run` directly); a thread whose loop is running (a caller
+    inside async code) gets it run on a helper thread instead of a RuntimeError."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(1, thread_name_prefix="snapshot") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def _live(settings: Settings, camera_id: int, stream: str) -> RGB | None:
     timeout = settings.operations.snapshot_timeout_s
     directory = live_dir(settings.data_dir)
-    raw = asyncio.run(take_sample(directory, camera_id, stream, 0, timeout))
+    raw = _blocking(lambda: take_sample(directory, camera_id, stream, 0, timeout))
     if raw is None:
         return None
     codec = av.CodecContext.create("h264", "r")
