@@ -283,3 +283,44 @@ def _may_read(session: Session, principal: Principal, call: BellCall) -> bool:
         return True
     department = session.scalar(select(Camera.department_id).where(Camera.id == call.camera_id))
     return principal.may_use_on_camera(Permission.INCIDENT_READ, call.camera_id, department)
+
+
+def end_overdue_calls(ctx: Gwanje) -> list[int]:
+    """End every call session still ringing or connected `bells.max_call_s` after its
+    press (nobody ended it: an operator left, a browser closed); its voice is hung up and
+    the end is logged like an operator's, by the system, with the reason."""
+    from gwanje.operations.bells_voice import voice_of
+    from gwanje.registry.service import system_principal
+
+    cutoff = ctx.clock.now() - timedelta(seconds=ctx.settings.bells.max_call_s)
+    live = (CallState.RINGING.value, CallState.CONNECTED.value)
+    with ctx.sessions() as session:
+        ids = list(session.scalars(select(BellCall.id).where(
+            BellCall.state.in_(live), BellCall.pressed_at <= cutoff)))  # fmt: skip
+    voice = voice_of(ctx)
+    ended = []
+    for call_id in ids:
+        with ctx.transaction() as session:
+            calls = BellCalls(session, ctx.clock, system_principal("bells.timeout"), None,
+                              voice.hang_up if voice else None)  # fmt: skip
+            try:
+                calls.end(call_id, translate("bells.timeout_note", "ko"))
+            except Conflict:  # an operator ended it meanwhile
+                continue
+        ended.append(call_id)
+    return ended
+
+
+async def end_overdue_forever(ctx: Gwanje, every_s: float = 15.0) -> None:
+    """The web process ends overdue call sessions (`end_overdue_calls`) every `every_s`."""
+    import asyncio
+    import logging
+
+    from starlette.concurrency import run_in_threadpool
+
+    while True:
+        try:
+            await run_in_threadpool(end_overdue_calls, ctx)
+        except Exception:  # the next round tries again; the web process goes on
+            logging.getLogger(__name__).exception("ending overdue bell calls failed")
+        await asyncio.sleep(every_s)

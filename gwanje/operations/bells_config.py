@@ -33,6 +33,13 @@ class BellSettings(BaseModel):
         "Gwanje forwards the answering operator's WebRTC offer to <voice_url>/calls/<id> and "
         "hangs up there when the call ends. Unset: calls carry no voice (ORD-10.2).",
     )
+    max_call_s: float = Field(
+        900.0,
+        gt=0,
+        description="A call session still ringing or connected this long after the press "
+        "is ended by the center (its voice hung up, ORD-10.2: audio exists only while a "
+        "call is needed).",
+    )
     voice_timeout_s: float = Field(
         10.0, gt=0, le=60, description="How long Gwanje waits for the gateway's voice answer."
     )

@@ -41,6 +41,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
     from gwanje.governance.jobs import sweep_forever
     from gwanje.governance.subjects.masking import fail_interrupted
     from gwanje.governance.subjects.masking_web import close_runner
+    from gwanje.operations.bells import end_overdue_forever as end_overdue_calls
     from gwanje.operations.bells_mqtt import BellListener
     from gwanje.operations.notify.dispatcher import AckListener, Dispatcher
     from gwanje.operations.snapshots import sweep_forever as snapshot_sweep
@@ -57,6 +58,7 @@ async def _background_jobs(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(sweep_forever(ctx), name="governance-sweep"),
         asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
         asyncio.create_task(ticket_reminders(ctx), name="maintenance-reminders"),
+        asyncio.create_task(end_overdue_calls(ctx), name="bell-call-limit"),
         asyncio.create_task(snapshot_sweep(ctx), name="incident-snapshots"),  # after commit
         asyncio.create_task(
             ptz_jobs.sweep_forever(ctx, lambda: connector_of(app)), name="ptz-sweep"

@@ -179,3 +179,31 @@ def test_manuals_are_versioned_and_incidents_keep_their_version(site: dict[str, 
     revised = [json.loads(a.details) for a in audit_rows(ctx, "manual.revised")]
     assert [(r["version"], r["change_note"]) for r in revised] == [
         (1, "최초 제정"), (2, "비상벨 통화 단계 추가")]  # fmt: skip
+
+
+def test_a_call_nobody_ends_is_ended_by_the_center_after_its_time_limit(
+    site: dict[str, Any],
+) -> None:
+    """ORD-10.2: a call session (and its voice) lasts only while needed: one left
+    connected past `bells.max_call_s` after the press is ended by the system, logged."""
+    ctx, clock = site["ctx"], site["ctx"].clock
+    assert isinstance(clock, FakeClock)
+    forgotten = press_bell(ctx, site["gateway"], "BELL-1", "http")
+    with ctx.transaction() as session:
+        BellCalls(session, clock, site["operator"]).answer(forgotten.call_id)
+    clock.advance(timedelta(seconds=600))
+    later = press_bell(ctx, site["gateway"], "BELL-1", "http")  # a new press, new session
+    assert later.call_id != forgotten.call_id
+    clock.advance(timedelta(seconds=301))  # the first is 901 s old, the second 301 s
+    assert bells.end_overdue_calls(ctx) == [forgotten.call_id]
+    assert bells.end_overdue_calls(ctx) == []  # once
+    with ctx.sessions() as session:
+        first = session.get(BellCall, forgotten.call_id)
+        second = session.get(BellCall, later.call_id)
+        assert first is not None
+        assert second is not None
+        assert (first.state, second.state) == ("ended", "ringing")
+    ended = json.loads(audit_rows(ctx, "bell.call_ended")[-1].details)
+    assert (ended["answered"], ended["talk_s"]) == (True, 901.0)
+    assert "시간 초과" in ended["note"]
+    assert audit_rows(ctx, "bell.call_ended")[-1].actor_name == "bells.timeout"
