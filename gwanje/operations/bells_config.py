@@ -3,7 +3,7 @@ of it (docs/design/bells.md)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from gwanje.operations.kinds import IncidentType, Severity
 
@@ -32,6 +32,11 @@ class BellSettings(BaseModel):
         description="The bell gateway's voice signalling endpoint (e.g. http://10.0.0.5:9100): "
         "Gwanje forwards the answering operator's WebRTC offer to <voice_url>/calls/<id> and "
         "hangs up there when the call ends. Unset: calls carry no voice (ORD-10.2).",
+    )
+    voice_token: SecretStr | None = Field(
+        None,
+        description="Shared secret sent as 'Authorization: Bearer' to the gateway's voice "
+        "endpoint, which refuses calls without it (set the same on both).",
     )
     max_call_s: float = Field(
         900.0,

@@ -68,11 +68,17 @@ class GatewayVoice:
 
     url: str
     timeout_s: float = 10.0
+    token: str | None = None  # bells.voice_token: the gateway refuses calls without it
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def offer(self, call_id: int, bell_code: str, sdp: str) -> str:
         try:
             body = {"type": "offer", "sdp": sdp, "bell": bell_code}
-            response = httpx.post(self._call(call_id), json=body, timeout=self.timeout_s)
+            response = httpx.post(
+                self._call(call_id), json=body, timeout=self.timeout_s, headers=self._headers()
+            )
             response.raise_for_status()
             return str(response.json()["sdp"])
         except (httpx.HTTPError, KeyError, ValueError) as exc:
@@ -82,7 +88,9 @@ class GatewayVoice:
     def hang_up(self, call_id: int) -> MediaFacts | None:
         """Close the bell's leg now; its final figures, or None if it had none."""
         try:
-            response = httpx.delete(self._call(call_id), timeout=self.timeout_s)
+            response = httpx.delete(
+                self._call(call_id), timeout=self.timeout_s, headers=self._headers()
+            )
         except httpx.HTTPError as exc:
             log.warning("bell voice hang-up for call %s failed: %s", call_id, exc)
             return None
@@ -99,7 +107,9 @@ class GatewayVoice:
 
 def voice_of(ctx: Gwanje) -> GatewayVoice | None:
     url = ctx.settings.bells.voice_url
-    return GatewayVoice(url, ctx.settings.bells.voice_timeout_s) if url else None
+    token = ctx.settings.bells.voice_token
+    secret = token.get_secret_value() if token else None
+    return GatewayVoice(url, ctx.settings.bells.voice_timeout_s, secret) if url else None
 
 
 def connect(ctx: Gwanje, principal: Principal, call_id: int, sdp: str, *,

@@ -30,17 +30,19 @@ from gwanje.operations.bells import BellCalls, press_bell
 from gwanje.operations.bells_config import BellSettings
 from gwanje.operations.bells_voice import VoiceUnavailable
 
+TOKEN = "bell-voice-shared-secret"
+
 
 @pytest.fixture
 def bell_peer() -> Iterator[BellVoice]:
-    peer = BellVoice().start()
+    peer = BellVoice(token=TOKEN).start()
     yield peer
     peer.stop()
 
 
 @pytest.fixture
 def site(ctx: Gwanje, bell_peer: BellVoice) -> dict[str, Any]:
-    bells_settings = BellSettings(mqtt=False, voice_url=bell_peer.url)
+    bells_settings = BellSettings(mqtt=False, voice_url=bell_peer.url, voice_token=TOKEN)
     ctx = replace(ctx, settings=ctx.settings.model_copy(update={"bells": bells_settings}))
     bell_with_camera(ctx)
     gw, _ = gateway(ctx)
@@ -180,3 +182,27 @@ def test_the_voice_route_refuses_other_origins_and_non_managers(site: dict[str, 
         assert "m=audio" in ok.json()["sdp"]
     finally:
         browser.close()
+
+
+def test_the_gateway_takes_signalling_only_with_the_shared_token(
+    site: dict[str, Any], bell_peer: BellVoice
+) -> None:
+    """The voice endpoint answers Gwanje (which sends bells.voice_token) and nobody else;
+    a Gwanje with the wrong token gets no voice (VoiceUnavailable), never a leg."""
+    import httpx
+
+    anonymous = httpx.post(f"{bell_peer.url}/calls/{site['call_id']}",
+                           json={"type": "offer", "sdp": "v=0"}, timeout=5)  # fmt: skip
+    assert anonymous.status_code == 401
+    ctx, call_id, op = site["ctx"], site["call_id"], site["operator"]
+    act(ctx, op, "answer", call_id)
+    wrong = BellSettings(mqtt=False, voice_url=bell_peer.url, voice_token="not-the-secret")
+    impostor = replace(ctx, settings=ctx.settings.model_copy(update={"bells": wrong}))
+    browser = Browser()
+    try:
+        with pytest.raises(VoiceUnavailable):
+            bells_voice.connect(impostor, op, call_id, browser.offer(), same_origin=True)
+    finally:
+        browser.close()
+    assert bell_peer.refused == 2
+    assert bell_peer.legs == {}

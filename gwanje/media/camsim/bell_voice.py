@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import hmac
 import json
 import re
 import threading
@@ -134,7 +135,10 @@ def codec_of(sdp: str) -> str:
 class BellVoice:
     """The simulated gateway's voice side: an asyncio loop thread plus an HTTP server."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 token: str | None = None) -> None:  # fmt: skip
+        self.token = token  # like a real gateway: signalling needs the shared secret
+        self.refused = 0
         self.loop = asyncio.new_event_loop()
         self.legs: dict[int, Leg] = {}
         self._loop_thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -218,7 +222,19 @@ def _handler(voice: BellVoice) -> type[BaseHTTPRequestHandler]:
             m = PATH.match(self.path)
             return int(m.group(1)) if m else None
 
+        def _allowed(self) -> bool:
+            if voice.token is None:
+                return True
+            offered = self.headers.get("Authorization", "")
+            if hmac.compare_digest(offered, f"Bearer {voice.token}"):
+                return True
+            voice.refused += 1
+            self._reply(401, {"error": "a bearer token is required"})
+            return False
+
         def do_POST(self) -> None:
+            if not self._allowed():
+                return
             call_id = self._call()
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -228,11 +244,15 @@ def _handler(voice: BellVoice) -> type[BaseHTTPRequestHandler]:
             self._reply(200, {"type": "answer", "sdp": sdp})
 
         def do_GET(self) -> None:
+            if not self._allowed():
+                return
             call_id = self._call()
             found = None if call_id is None else voice.run(voice.figures(call_id))
             self._reply(200 if found else 404, found)
 
         def do_DELETE(self) -> None:
+            if not self._allowed():
+                return
             call_id = self._call()
             found = None if call_id is None else voice.run(voice.hang_up(call_id))
             self._reply(200 if found else 404, found)
