@@ -160,8 +160,12 @@ def authorize_live(
     stream: str,
     source_ip: str | None,
     view_id: str,
+    *,
+    enforce_assignments: bool = False,
 ) -> WallCamera:
-    """Allow one live view or raise (the refusal audited); the start entry is written."""
+    """Allow one live view or raise (the refusal audited); the start entry is written.
+    With `enforce_assignments` (setting shifts.enforce_assignments, ORD-20.3) a person
+    who has purpose assignments on their current shift watches only those cameras."""
     camera = session.get(Camera, camera_id)
     if stream not in STREAMS:
         raise InvalidInput("console.error.stream_unknown", stream=stream)
@@ -179,12 +183,29 @@ def authorize_live(
                     source_ip)  # fmt: skip
     except OutsideTerms as exc:
         raise Refused(exc.event, camera=camera.code, key=exc.key) from None
+    if enforce_assignments and not _assigned(session, clock, principal, camera.id):
+        raise Refused(PermissionDenied(
+            actor=principal.actor, source_ip=source_ip, outcome=Outcome.DENIED,
+            permission="shift.assignment", path=f"/live/{camera_id}/{stream}",
+            camera_ids=(camera.id,),
+        ), camera=camera.code, key="shifts.error.not_assigned")  # fmt: skip
     health = _health(session, [camera.id]).get(camera.id)
     record(session, LiveViewStarted(
         actor=principal.actor, source_ip=source_ip, camera_ids=(camera.id,),
         range_start=clock.now(), view_id=view_id, code=camera.code, stream=stream,
     ), clock)  # fmt: skip
     return _wall_camera(camera, health)
+
+
+def _assigned(session: Session, clock: Clock, principal: Principal, camera_id: int) -> bool:
+    """ORD-20.3: without assignments on the current shift anyone in scope may watch; with
+    them, only the cameras they cover."""
+    from gwanje.shifts import assignments
+
+    if principal.person_id is None:
+        return True
+    mine = assignments.current(session, principal.person_id, clock.now())
+    return not mine or camera_id in {c.id for c in assignments.cameras_for(session, mine)}
 
 
 def live_view_ended(

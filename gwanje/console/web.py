@@ -136,7 +136,14 @@ async def live_stream(
     def authorize() -> tuple[WallCamera, datetime]:
         with console_transaction(ctx) as session:
             camera = service.authorize_live(
-                session, ctx.clock, principal, camera_id, stream, ip, view_id
+                session,
+                ctx.clock,
+                principal,
+                camera_id,
+                stream,
+                ip,
+                view_id,
+                enforce_assignments=ctx.settings.shifts.enforce_assignments,
             )
             return camera, ctx.clock.now()
 

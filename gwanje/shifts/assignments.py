@@ -3,8 +3,10 @@ watches, by purpose and optionally district or owning department.
 
 Invariants: only a person with an active duty on the slot can be assigned (an operator
 is assigned for their own shift); assigning needs `shift.manage` and is audited; "my
-cameras" is a convenience for the wall, never a permission: what a person may watch is
-still decided by `video.live` and its scope (gwanje/console/service.py).
+cameras" fills the wall. By default assignments never grant or narrow permissions (what a
+person may watch is decided by `video.live` and its scope, views outside the shift are
+flagged); with `shifts.enforce_assignments` an assigned operator's live views are
+limited to the assigned cameras (gwanje/console/service.py `_assigned`).
 """
 
 from __future__ import annotations

@@ -56,6 +56,12 @@ class ShiftSettings(BaseModel):
         description="The handover checklist; must contain the security check "
         "'no_video_out' (ORD-22.3).",
     )
+    enforce_assignments: bool = Field(
+        False,
+        description="ORD-20.3: an operator with purpose assignments on their current shift "
+        "may watch only the cameras those cover (a live view of another is refused and "
+        "audited). Off: assignments guide the wall and views elsewhere are only flagged.",
+    )
     grace_minutes: int = Field(
         30,
         ge=0,

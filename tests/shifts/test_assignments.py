@@ -49,3 +49,40 @@ def test_an_operator_is_assigned_crime_prevention_cameras_of_one_district(
             session, team.people["op1"], datetime(2026, 1, 1, 19, tzinfo=SEOUL)
         )
     assert later == []  # the assignment ends with the shift
+
+
+def test_with_enforcement_an_assigned_operator_watches_only_the_assigned_cameras(
+    any_ctx: Gwanje, clock: FakeClock
+) -> None:
+    """ORD-20.3 with shifts.enforce_assignments: op1, assigned crime prevention in A-1's
+    district, may watch A-1 and is refused (and audited) on a traffic camera; someone
+    without assignments is not restricted; without the setting nothing is refused."""
+    from gwanje.console import service as console
+    from gwanje.errors import Forbidden
+    from gwanje.registry.models import Camera
+
+    team = crew(any_ctx)
+    safety, traffic = departments(any_ctx)["SAFETY"], departments(any_ctx)["TRAFFIC"]
+    crime_cam = make_camera(any_ctx, "A-1", safety, CameraStatus.LINKED)
+    road_cam = make_camera(any_ctx, "T-1", traffic, CameraStatus.LINKED, purposes=["traffic_info"])
+    clock.set(datetime(2026, 1, 1, 10, tzinfo=SEOUL))
+    with any_ctx.transaction() as session:
+        slot = roster.on_duty(session, clock.now())[0].slot_id
+        camera = session.get(Camera, crime_cam)
+        assert camera is not None
+        assignments.assign(session, clock, MANAGER, AssignmentInput(
+            slot, team.people["op1"], camera.purposes[0].value, camera.district))  # fmt: skip
+
+    def watch(who: str, camera_id: int, enforce: bool) -> str:
+        with any_ctx.transaction() as session:
+            try:
+                console.authorize_live(session, clock, team.principal(who), camera_id, "main",
+                                       None, "v", enforce_assignments=enforce)  # fmt: skip
+            except Forbidden as refused:
+                return refused.key
+        return "ok"
+
+    assert watch("op1", crime_cam, enforce=True) == "ok"
+    assert watch("op1", road_cam, enforce=True) == "shifts.error.not_assigned"
+    assert watch("op2", road_cam, enforce=True) == "ok"  # no assignment on a current shift
+    assert watch("op1", road_cam, enforce=False) == "ok"  # off: flagged elsewhere, not refused
