@@ -82,14 +82,7 @@ def create_export(
 ) -> EvidenceExport | None:  # fmt: skip
     """The export, or None when refused (the refusal is audited in this transaction, so
     the caller commits and then tells the user)."""
-    if not principal.can(Permission.VIDEO_EXPORT):
-        raise Forbidden("error.forbidden", permission=Permission.VIDEO_EXPORT.value)
-    if data.stream not in ("main", "sub") or data.end <= data.start:
-        raise InvalidInput("governance.error.export_invalid", detail="stream or range")
-    if not 1 <= data.keep_days <= MAX_KEEP_DAYS:
-        raise InvalidInput("governance.error.export_invalid", detail="keep_days: 1-365")
-    if data.password is not None and len(data.password) < 8:
-        raise InvalidInput("governance.error.export_invalid", detail="password: 8+ characters")
+    _validate(principal, data)
     camera = session.get(Camera, data.camera_id)
     now = clock.now()
     grant = active_grant(session, principal.person_id, data.camera_id, data.start, data.end, now)
@@ -104,38 +97,10 @@ def create_export(
         return None
     request = session.get(AccessRequest, grant.request_id)
     assert request is not None  # foreign key
-    item = covering_item(session, grant, camera.id, data.start, data.end)
-    refs = segments_for(session, camera.id, data.stream, data.start, data.end)
-    clip_end = min(item.end_at, data.end)
-    opened = open_playback(refs, max(item.start_at, data.start), clip_end, want_start=data.start)
-    if opened is None:
-        raise NotFound("console.error.no_video")
-    exporter = session.get(Person, principal.person_id) if principal.person_id else None
     expires = now + timedelta(days=data.keep_days)
     name = f"evidence-{now:%Y%m%dT%H%M%S}-{camera.code}-{secrets.token_hex(4)}.zip"
-    manifest = {
-        "package": name, "created_at": now.isoformat(), "expires_at": expires.isoformat(),
-        "exporter": {"username": principal.username,
-                     "name": exporter.display_name if exporter else principal.display_name},
-        "request": {"id": request.id, "requester_org": request.requester_org,
-                    "requester_name": request.requester_name, "letter_no": request.letter_no,
-                    "legal_basis": request.legal_basis, "kind": request.kind,
-                    "purpose": request.purpose},
-        "grant": {"id": grant.id, "valid_until": grant.valid_until.isoformat()},
-        "masking": "none (the recording as made; masking re-encodes and is not applied)",
-    }  # fmt: skip
-    entry: dict[str, object] = {
-        "camera_code": camera.code, "camera_name": camera.name, "stream": data.stream,
-        "requested": {"start": data.start.isoformat(), "end": data.end.isoformat()},
-        "served_from": opened.origin.isoformat(),
-    }  # fmt: skip
-    chunks: Iterable[bytes] = opened.chunks
-    if data.watermark:
-        text = (f"GWANJE EVIDENCE REQ-{request.id} GRANT-{grant.id} {principal.username} "
-                f"{now:%Y-%m-%d %H:%M}Z")  # fmt: skip
-        chunks = watermark_mp4(chunks, text)
-        entry |= {"re_encoded": True, "watermark": text}
-    video = VideoFile(f"video/{camera.code}_{opened.origin:%Y%m%dT%H%M%S}.mp4", chunks, entry)
+    manifest = _manifest(session, principal, request, grant, name, now, expires)
+    video = _video(session, principal, camera, request, grant, data, now)
     key = load_or_create(settings.data_dir)
     digest = build_package(export_dir(settings) / name, manifest, [video], key, data.password)
     row = EvidenceExport(
@@ -153,6 +118,58 @@ def create_export(
         expires_at=expires, key_id=key.key_id,
     ), clock)  # fmt: skip
     return row
+
+
+def _validate(principal: Principal, data: ExportInput) -> None:
+    if not principal.can(Permission.VIDEO_EXPORT):
+        raise Forbidden("error.forbidden", permission=Permission.VIDEO_EXPORT.value)
+    if data.stream not in ("main", "sub") or data.end <= data.start:
+        raise InvalidInput("governance.error.export_invalid", detail="stream or range")
+    if not 1 <= data.keep_days <= MAX_KEEP_DAYS:
+        raise InvalidInput("governance.error.export_invalid", detail="keep_days: 1-365")
+    if data.password is not None and len(data.password) < 8:
+        raise InvalidInput("governance.error.export_invalid", detail="password: 8+ characters")
+
+
+def _manifest(session: Session, principal: Principal, request: AccessRequest,
+              grant: AccessGrant, name: str, now: datetime,
+              expires: datetime) -> dict[str, object]:  # fmt: skip
+    """What the package says about itself: who made it, for which request and grant."""
+    exporter = session.get(Person, principal.person_id) if principal.person_id else None
+    return {
+        "package": name, "created_at": now.isoformat(), "expires_at": expires.isoformat(),
+        "exporter": {"username": principal.username,
+                     "name": exporter.display_name if exporter else principal.display_name},
+        "request": {"id": request.id, "requester_org": request.requester_org,
+                    "requester_name": request.requester_name, "letter_no": request.letter_no,
+                    "legal_basis": request.legal_basis, "kind": request.kind,
+                    "purpose": request.purpose},
+        "grant": {"id": grant.id, "valid_until": grant.valid_until.isoformat()},
+        "masking": "none (the recording as made; masking re-encodes and is not applied)",
+    }  # fmt: skip
+
+
+def _video(session: Session, principal: Principal, camera: Camera, request: AccessRequest,
+           grant: AccessGrant, data: ExportInput, now: datetime) -> VideoFile:  # fmt: skip
+    """The granted part of the recording as one MP4 (watermarked when asked)."""
+    item = covering_item(session, grant, camera.id, data.start, data.end)
+    refs = segments_for(session, camera.id, data.stream, data.start, data.end)
+    clip_end = min(item.end_at, data.end)
+    opened = open_playback(refs, max(item.start_at, data.start), clip_end, want_start=data.start)
+    if opened is None:
+        raise NotFound("console.error.no_video")
+    entry: dict[str, object] = {
+        "camera_code": camera.code, "camera_name": camera.name, "stream": data.stream,
+        "requested": {"start": data.start.isoformat(), "end": data.end.isoformat()},
+        "served_from": opened.origin.isoformat(),
+    }  # fmt: skip
+    chunks: Iterable[bytes] = opened.chunks
+    if data.watermark:
+        text = (f"GWANJE EVIDENCE REQ-{request.id} GRANT-{grant.id} {principal.username} "
+                f"{now:%Y-%m-%d %H:%M}Z")  # fmt: skip
+        chunks = watermark_mp4(chunks, text)
+        entry |= {"re_encoded": True, "watermark": text}
+    return VideoFile(f"video/{camera.code}_{opened.origin:%Y%m%dT%H%M%S}.mp4", chunks, entry)
 
 
 def download_path(
