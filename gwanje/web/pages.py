@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gwanje import __version__
 from gwanje.i18n import LANGUAGES
+from gwanje.web import dashboard
 from gwanje.web.render import render
 from gwanje.web.security import public
 
@@ -17,9 +18,13 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse, dependencies=[public()])
 def home(request: Request) -> Response:
-    if getattr(request.state, "principal", None) is None:
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "home.html")
+    ctx = request.app.state.ctx
+    with ctx.sessions() as session:
+        work = dashboard.cards(session, principal, ctx.clock.now())
+    return render(request, "home.html", cards=work)
 
 
 @router.get("/lang/{language}", dependencies=[public()])
