@@ -7,6 +7,7 @@ fsync(directory). Callers write in that order (STYLE.md, docs/design/recording.m
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 
@@ -29,3 +30,21 @@ def make_dirs_durably(path: Path) -> None:
     for directory in reversed(missing):
         directory.mkdir(exist_ok=True)
         fsync_dir(directory.parent)
+
+
+def replace_durably(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Make `path` hold exactly `data`, whole or not at all: written under a private
+    temporary name (O_EXCL), fsynced, renamed over `path`, directory fsynced. A reader
+    sees the old file or the new one, never a part."""
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

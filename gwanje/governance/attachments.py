@@ -14,9 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +25,7 @@ from gwanje.auth.permissions import Permission
 from gwanje.auth.principal import Principal
 from gwanje.clock import Clock
 from gwanje.errors import Forbidden, InvalidInput, NotFound
+from gwanje.fsutil import make_dirs_durably, replace_durably
 from gwanje.governance import events
 from gwanje.governance.models import AccessRequest, RequestAttachment
 from gwanje.settings import Settings
@@ -76,22 +75,10 @@ def attach(session: Session, settings: Settings, clock: Clock, principal: Princi
 
 
 def _store(target: Path, digest: str, data: bytes) -> None:
-    target.mkdir(parents=True, exist_ok=True)
+    make_dirs_durably(target)
     final = target / f"{digest}.pdf"
-    if final.exists():
-        return
-    draft = target / f".{digest}.{secrets.token_hex(4)}.part"
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(draft, final)
-    dir_fd = os.open(target, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if not final.exists():  # content-addressed: the same bytes are already there
+        replace_durably(final, data)
 
 
 def attachments_of(session: Session, request_id: int) -> list[RequestAttachment]:

@@ -42,6 +42,7 @@ from gwanje.auth.principal import Principal
 from gwanje.clock import Clock
 from gwanje.context import Gwanje
 from gwanje.errors import Conflict, InvalidInput, NotFound
+from gwanje.fsutil import replace_durably
 from gwanje.governance.subjects import events
 from gwanje.governance.subjects.kinds import MaskingState
 from gwanje.governance.subjects.masking_worker import apply_plan, make_plan
@@ -66,14 +67,8 @@ def load_plan(settings: Settings, job: MaskingJob) -> MaskPlan:
 
 
 def write_plan(settings: Settings, job_id: int, plan: MaskPlan) -> str:
-    """Replace plan.json whole (temp file, fsync, rename); returns its digest."""
-    folder = job_dir(settings, job_id)
-    draft = folder / "plan.json.part"
-    with open(draft, "w", encoding="utf-8") as handle:
-        handle.write(plan.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(draft, folder / "plan.json")
+    """Replace plan.json whole (fsutil.replace_durably); returns its digest."""
+    replace_durably(job_dir(settings, job_id) / "plan.json", plan.to_json().encode())
     return plan.digest()
 
 

@@ -5,10 +5,10 @@ process."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+from gwanje.fsutil import replace_durably
 from gwanje.media.masking import MaskPlan, apply, plan
 
 
@@ -17,12 +17,7 @@ def make_plan(source: str, plan_path: str, stride: int) -> dict[str, Any]:
     from gwanje.analytics.faces import YuFaceDetector
 
     mask_plan = plan(Path(source), YuFaceDetector(), stride=stride)
-    draft = Path(plan_path + ".part")
-    with open(draft, "w", encoding="utf-8") as handle:
-        handle.write(mask_plan.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(draft, plan_path)
+    replace_durably(Path(plan_path), mask_plan.to_json().encode())
     return {
         "digest": mask_plan.digest(), "source_sha256": mask_plan.source.sha256,
         "frames": mask_plan.source.frames, "rate": mask_plan.source.rate,
