@@ -79,6 +79,12 @@ def _blocks(values: F32, grid: tuple[int, int]) -> F32:
     return cut.reshape(rows, bh, cols, bw).transpose(0, 2, 1, 3)
 
 
+def thumb(y: U8) -> F32:
+    """The block means of the downscaled luma: what `same_picture` compares."""
+    means: F32 = _blocks(downscale(y), GRID).mean(axis=(2, 3)).astype(np.float32)
+    return means
+
+
 def measure(y: U8) -> Measure:
     small = downscale(y)
     gy, gx = (np.asarray(g, dtype=np.float32) for g in np.gradient(small))
@@ -194,10 +200,12 @@ class ImageJudge:
         while the timestamps advanced (a live scene always moves or has sensor noise)."""
         if sample.later is None or sample.later_ts is None or sample.later_ts <= sample.key_ts:
             return False
-        limit = self.limits.frozen_diff
-        if not same_picture(m.thumb, measure(sample.later).thumb, limit):
+        if self._previous is None:
             return False
-        return self._previous is not None and same_picture(m.thumb, self._previous.thumb, limit)
+        limit = self.limits.frozen_diff
+        if not same_picture(m.thumb, thumb(sample.later), limit):  # only the thumbnail needed
+            return False
+        return same_picture(m.thumb, self._previous.thumb, limit)
 
     def _learn(self, m: Measure) -> None:
         self.learned += 1

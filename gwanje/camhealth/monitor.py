@@ -152,10 +152,6 @@ class HealthMonitor:
         with _main_module_hidden():
             self._process.start()
 
-    @property
-    def worker_pid(self) -> int:
-        return int(self._process.pid or 0)
-
     def _end_worker(self) -> None:
         self._stop.set()
         self._process.join(5)

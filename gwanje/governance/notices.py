@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from gwanje.audit.events import Actor
 from gwanje.clock import Clock
 from gwanje.governance.models import AccessRequest, EvidenceExport, Provision
+from gwanje.governance.provision import overdue_clause
 from gwanje.operations.config import Recipient
 from gwanje.operations.notify.outbox import queue_notice
 from gwanje.operations.notify.reminders import claim_reminder
@@ -70,7 +71,7 @@ def remind_overdue(session: Session, settings: Settings, clock: Clock) -> list[i
     now = clock.now()
     due = session.scalars(
         select(Provision).where(
-            Provision.destroyed_at.is_(None), Provision.destroy_by <= now,
+            overdue_clause(now),
             (Provision.reminded_at.is_(None)) | (Provision.reminded_at <= now - REMIND_EVERY),
         ).order_by(Provision.id)
     ).all()  # fmt: skip

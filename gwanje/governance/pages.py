@@ -26,7 +26,14 @@ from gwanje.auth.principal import Principal
 from gwanje.errors import GwanjeError, NotFound
 from gwanje.governance.kinds import LegalBasis, RequesterKind, RequestKind
 from gwanje.governance.models import EvidenceExport, Provision
-from gwanje.governance.provision import METHODS, Provisions, Recipient, copies_of, overdue
+from gwanje.governance.provision import (
+    METHODS,
+    Provisions,
+    Recipient,
+    copies_of,
+    overdue,
+    overdue_count,
+)
 from gwanje.governance.requests import ItemInput, RequestInput, Requests
 from gwanje.governance.web import (
     Anyone,
@@ -85,7 +92,7 @@ def _overdue_count(ctx: Ctx, principal: Principal) -> int | None:
     if not principal.can(P.VIDEO_EXPORT):
         return None
     with ctx.sessions() as session:
-        return len(overdue(session, ctx.clock.now()))
+        return overdue_count(session, ctx.clock.now())
 
 
 @router.get("/requests", response_class=HTMLResponse)

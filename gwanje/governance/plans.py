@@ -117,9 +117,10 @@ def training_progress(session: Session, year: int, now: datetime) -> TrainingPro
     ))  # fmt: skip
     trained: list[str] = []
     untrained: list[str] = []
-    for person in session.scalars(select(Person).order_by(Person.username)):
+    active = select(Person).where(Person.active.is_(True)).order_by(Person.username)
+    for person in session.scalars(active):
         roles = frozenset(source.role for source in role_sources(session, person.id, now))
-        if not person.active or not (permissions_for(roles) & VIDEO_PERMISSIONS):
+        if not permissions_for(roles) & VIDEO_PERMISSIONS:
             continue
         (trained if person.id in done else untrained).append(person.username)
     return TrainingProgress(year, trained, untrained)

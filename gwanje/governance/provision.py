@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from gwanje.audit import record
@@ -165,12 +165,20 @@ class Provisions:
         record(self.session, event, self.clock)
 
 
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """A provided copy past its destruction date without a confirmation."""
+    return Provision.destroyed_at.is_(None) & (Provision.destroy_by <= now)
+
+
 def overdue(session: Session, now: datetime) -> list[Provision]:
     """Provisions past their destruction date without a confirmation (reminders)."""
     return list(session.scalars(
-        select(Provision).where(Provision.destroyed_at.is_(None), Provision.destroy_by <= now)
-        .order_by(Provision.destroy_by)
+        select(Provision).where(overdue_clause(now)).order_by(Provision.destroy_by)
     ))  # fmt: skip
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    return int(session.scalar(select(func.count(Provision.id)).where(overdue_clause(now))) or 0)
 
 
 def copies_of(session: Session, request_id: int) -> list[tuple[EvidenceExport, Provision | None]]:

@@ -409,8 +409,14 @@ def acting_retention(
 
 def release_request_holds(retention: Retention, request_id: int, reason: str) -> list[int]:
     """Release the request's active holds (source `request:<id>`); returns their ids."""
+    return release_holds_of(retention, f"request:{request_id}", reason)
+
+
+def release_holds_of(retention: Retention, source: str, reason: str) -> list[int]:
+    """Release every active hold a workflow placed under `source` (`request:<id>`,
+    `subject:<id>`); returns their ids."""
     held = retention.session.scalars(select(LegalHold).where(
-        LegalHold.source == f"request:{request_id}", LegalHold.released_at.is_(None)
+        LegalHold.source == source, LegalHold.released_at.is_(None)
     )).all()  # fmt: skip
     for hold in held:
         retention.release_hold(hold.id, reason)

@@ -42,15 +42,6 @@ from gwanje.ledgers.models import LedgerCursor, LedgerKind, ManagementRow
 CURSOR = "management"
 LOCK_KEY = 0x6C6564676572  # "ledger": PostgreSQL advisory lock of the projection
 BATCH = 5000
-PROJECTED = (
-    "video.playback",
-    "evidence.exported",
-    "provision.delivered",
-    "provision.destroyed",
-    "access_grant.recalled",
-    "retention.destroyed",
-    "subject_request.released",
-)
 
 
 @dataclass
@@ -213,3 +204,5 @@ _HANDLERS = {
     "subject_request.released": _subject_released,
     "retention.destroyed": _purged,
 }
+# The audit event types that become ledger rows: exactly those with a handler.
+PROJECTED = tuple(_HANDLERS)

@@ -85,7 +85,7 @@ def _download(sheet: output.Sheet, fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": disposition})  # fmt: skip
 
 
-def _sheet(ctx: Gwanje, t: Callable[..., str], title: str, headers: list[str],
+def _sheet(ctx: Gwanje, title: str, headers: list[str],
            rows: list[list[str]], form_code: str, subtitle: str,
            widths: tuple[float, ...]) -> output.Sheet:  # fmt: skip
     return output.Sheet(
@@ -138,7 +138,7 @@ def management_download(request: Request, ctx: Ctx, principal: Reader, fmt: str)
     f = management.parse_filter(request.query_params)
     lines = _management(ctx, f, t, management.MAX_ROWS)
     _audit_read(ctx, request, principal, "management", fmt, f.as_params(), len(lines))
-    sheet = _sheet(ctx, t, t("ledgers.management.title"),
+    sheet = _sheet(ctx, t("ledgers.management.title"),
                    [t(f"ledgers.col.{c}") for c in management.COLUMNS],
                    [[line[c] for c in management.COLUMNS] for line in lines],
                    ctx.settings.ledgers.management_form_code, _subtitle(t, f.as_params()),
@@ -284,7 +284,7 @@ def visitor_ledger_download(request: Request, ctx: Ctx, principal: Reader, fmt: 
     t = _t(request)
     params, lines = _visitor_ledger(ctx, request, 100_000)
     _audit_read(ctx, request, principal, "visitors", fmt, params, len(lines))
-    sheet = _sheet(ctx, t, t("ledgers.visitors.title"),
+    sheet = _sheet(ctx, t("ledgers.visitors.title"),
                    [t(f"ledgers.vcol.{c}") for c in VISIT_COLUMNS],
                    [[line[c] for c in VISIT_COLUMNS] for line in lines],
                    ctx.settings.ledgers.visitor_form_code, _subtitle(t, params),

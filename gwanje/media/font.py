@@ -8,6 +8,8 @@ dependency of the project, and a few dozen glyphs are cheaper than adding one.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -66,18 +68,12 @@ def _glyph(ch: str) -> npt.NDArray[np.bool_]:
     return np.array([[c == "#" for c in row] for row in rows], dtype=np.bool_)
 
 
-_CACHE: dict[str, npt.NDArray[np.bool_]] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def render_text(text: str, scale: int) -> npt.NDArray[np.bool_]:
-    """Return a (7*scale, 6*scale*len(text)) ink mask: one column of spacing per glyph."""
-    key = f"{scale}:{text}"
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
+    """Return a (7*scale, 6*scale*len(text)) ink mask: one column of spacing per glyph.
+    Cached least-recently-used: time codes repeat every clip loop, and a watermark's
+    clock text changes every second without crowding out the lines that stay."""
     cells = [np.pad(_glyph(ch), ((0, 0), (0, 1))) for ch in text] or [np.zeros((7, 0), bool)]
-    mask = np.hstack(cells)
-    mask = np.repeat(np.repeat(mask, scale, axis=0), scale, axis=1)
-    if len(_CACHE) < 4096:  # time codes repeat every loop; bound the cache anyway
-        _CACHE[key] = mask
+    ink = np.hstack(cells)
+    mask: npt.NDArray[np.bool_] = np.repeat(np.repeat(ink, scale, axis=0), scale, axis=1)
     return mask

@@ -51,6 +51,7 @@ from gwanje.clock import Clock, as_utc
 from gwanje.console.service import Refused
 from gwanje.context import Gwanje
 from gwanje.errors import NotFound
+from gwanje.fsutil import fsync_dir
 from gwanje.i18n import translate
 from gwanje.media.live.paths import live_dir
 from gwanje.media.models import Segment, SegmentState, StorageDir
@@ -199,11 +200,7 @@ def store(folder: Path, first_n: int, data: bytes) -> int:
     finally:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(folder)
     return n
 
 

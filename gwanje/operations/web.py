@@ -59,25 +59,33 @@ def describe(ctx: Gwanje, incident_id: int) -> dict[str, Any]:
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound("operations.error.incident_not_found", incident_id=incident_id)
-        return _as_json(session, incident, full=True)
+        return _as_json(session, incident, _cameras(session, [incident]), full=True)
 
 
 def incident_list(ctx: Gwanje, limit: int = 200) -> list[dict[str, Any]]:
     """Open incidents (newest first), then the newest closed ones."""
     with ctx.sessions() as session:
-        rows = session.scalars(
+        rows = list(session.scalars(
             select(Incident)
             .order_by((Incident.state == IncidentState.OPEN.value).desc(), Incident.id.desc())
             .limit(limit)
-        )
-        return [_as_json(session, row, full=False) for row in rows]
+        ))  # fmt: skip
+        cameras = _cameras(session, rows)  # one query for the whole list
+        return [_as_json(session, row, cameras, full=False) for row in rows]
 
 
-def _as_json(session: Session, row: Incident, full: bool) -> dict[str, Any]:
-    ids = [c.camera_id for c in row.cameras]
-    cameras = session.execute(
-        select(Camera.id, Camera.code, Camera.name).where(Camera.id.in_(ids)).order_by(Camera.code)
+def _cameras(session: Session, rows: list[Incident]) -> dict[int, tuple[int, str, str]]:
+    ids = {c.camera_id for row in rows for c in row.cameras}
+    found = session.execute(
+        select(Camera.id, Camera.code, Camera.name).where(Camera.id.in_(ids))
     ).all()
+    return {i: (i, code, name) for i, code, name in found}
+
+
+def _as_json(session: Session, row: Incident, known: dict[int, tuple[int, str, str]],
+             full: bool) -> dict[str, Any]:  # fmt: skip
+    mine = [known[c.camera_id] for c in row.cameras if c.camera_id in known]
+    cameras = sorted(mine, key=lambda camera: camera[1])  # by code, as listed before
     data: dict[str, Any] = {
         "id": row.id, "type": row.type, "severity": row.severity, "title": row.title,
         "location": row.location, "description": row.description, "source": row.source,

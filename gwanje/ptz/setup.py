@@ -32,7 +32,6 @@ from gwanje.ptz.events import (
     PtzPresetSaved,
     PtzTrackingRuleSaved,
 )
-from gwanje.ptz.geometry import Position
 from gwanje.ptz.inputs import ConfigInput, PresetInput, RuleInput
 from gwanje.ptz.models import PtzCamera, PtzPreset, PtzTrackingRule
 from gwanje.ptz.service import area_of, endpoint_of
@@ -220,5 +219,3 @@ class PtzSetup:
         )
 
 
-def position_of(preset: PtzPreset) -> Position:
-    return Position(preset.pan, preset.tilt, preset.zoom)

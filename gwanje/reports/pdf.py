@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,8 +77,10 @@ def register_fonts(candidates: Sequence[tuple[str, str]] = FONT_CANDIDATES) -> N
     raise FontMissing()
 
 
+@functools.cache
 def styles() -> dict[str, ParagraphStyle]:
-    """Paragraph styles of every Gwanje document (fonts registered first)."""
+    """Paragraph styles of every Gwanje document (fonts registered first); built once,
+    since every table cell asks for them (a FontMissing is raised, never cached)."""
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
     return {

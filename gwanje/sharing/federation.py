@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -248,10 +248,6 @@ def receive_event(session: Session, clock: Clock, peer: Peer, data: Any,
     return True
 
 
-def peer_events(session: Session, limit: int = 100) -> list[tuple[PeerEvent, str]]:
-    rows = session.execute(select(PeerEvent, Peer.name).join(Peer, Peer.id == PeerEvent.peer_id)
-                           .order_by(PeerEvent.id.desc()).limit(limit)).all()  # fmt: skip
-    return [(e, name) for e, name in rows]
 
 
 def receive_share_request(session: Session, clock: Clock, peer: Peer, data: Any,
@@ -515,5 +511,3 @@ def remote_cameras(peer: Peer) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else []
 
 
-def when(value: datetime | None) -> str:
-    return value.isoformat() if value else ""

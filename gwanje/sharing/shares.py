@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from gwanje.audit import Outcome, record
 from gwanje.audit.events import Actor, AuditEvent
@@ -279,7 +279,8 @@ def validity(share: Share, now: datetime) -> str | None:
 
 def still_valid(session: Session, clock: Clock, share_id: int) -> str | None:
     """What an open stream re-checks: None while it may go on, else the reason to stop."""
-    share = session.get(Share, share_id)
+    # Polled every second per open view: the share row only, not its cameras.
+    share = session.get(Share, share_id, options=[lazyload(Share.cameras)])
     return "revoked" if share is None else validity(share, clock.now())
 
 

@@ -41,6 +41,7 @@ from gwanje.sharing.models import Share
 from gwanje.sharing.shares import Grant, ShareInput, Shares, sharing_transaction
 from gwanje.sharing.transcode import WatermarkTranscoder
 from gwanje.web.deps import Ctx, PostedForm
+from gwanje.web.jsonbody import json_object
 from gwanje.web.render import render_with
 from gwanje.web.security import PUBLIC, client_ip, principal_of, public, requires
 
@@ -183,12 +184,7 @@ def list_shares_api(ctx: Ctx, principal: Manager) -> JSONResponse:
 
 @router.post("/api/shares")
 async def create_share_api(request: Request, ctx: Ctx, principal: Manager) -> JSONResponse:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("sharing.error.invalid", detail="not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("sharing.error.invalid", detail="not an object")
+    data = await json_object(request, "sharing.error.invalid")
 
     def create() -> dict[str, Any]:
         with sharing_transaction(ctx) as session:

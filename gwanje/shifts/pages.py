@@ -69,8 +69,9 @@ def _overview(ctx: Ctx, principal: Principal) -> dict[str, Any]:
         ]
         mine = assignments.current(session, principal.person_id or 0, now)
         handovers = list(session.scalars(select(Handover).order_by(Handover.id.desc()).limit(20)))
+        on_duty = roster.on_duty(session, now)
         return {
-            "on_duty": roster.on_duty(session, now),
+            "on_duty": on_duty,
             "slots": slots,
             "staff_of": {s.id: roster.slot_staff(session, s.id) for s in slots},
             "handover_of": {h.from_slot_id: h for h in handovers},
@@ -78,12 +79,13 @@ def _overview(ctx: Ctx, principal: Principal) -> dict[str, Any]:
             "kinds": Counter(k for k in session.scalars(select(Staff.kind))),
             "my_cameras": len(assignments.cameras_for(session, mine)),
             "tour": tour.state(session),
-            "now_slot": _mine_now(session, principal, now),
+            "now_slot": _mine_now(session, principal, on_duty),
         }
 
 
-def _mine_now(session: Any, principal: Principal, now: datetime) -> ShiftSlot | None:
-    for duty in roster.on_duty(session, now):
+def _mine_now(session: Any, principal: Principal,
+              on_duty: list[roster.OnDuty]) -> ShiftSlot | None:  # fmt: skip
+    for duty in on_duty:
         if duty.person_id == principal.person_id:
             return session.get(ShiftSlot, duty.slot_id)  # type: ignore[no-any-return]
     return None

@@ -344,17 +344,6 @@ def slot_staff(session: Session, slot_id: int) -> list[OnDuty]:
     return [_on_duty(r) for r in rows]
 
 
-def slots_between(session: Session, start: datetime, end: datetime) -> list[ShiftSlot]:
-    """Slots overlapping [start, end), by start."""
-    return list(
-        session.scalars(
-            select(ShiftSlot)
-            .where(ShiftSlot.start_at < end, ShiftSlot.end_at > start)
-            .order_by(ShiftSlot.start_at)
-        )
-    )
-
-
 def slots_of_day(session: Session, day: str) -> list[ShiftSlot]:
     return list(
         session.scalars(select(ShiftSlot).where(ShiftSlot.day == day).order_by(ShiftSlot.start_at))
@@ -373,15 +362,4 @@ def next_slot(session: Session, slot: ShiftSlot) -> ShiftSlot | None:
         )
         .order_by(ShiftSlot.start_at.desc())
         .limit(1)
-    )
-
-
-def is_rostered(session: Session, person_id: int) -> bool:
-    """A shift worker: on a team now, or ever given a duty."""
-    staff = session.get(Staff, person_id)
-    if staff is not None and staff.team_id is not None:
-        return True
-    return (
-        session.scalar(select(ShiftDuty.id).where(ShiftDuty.person_id == person_id).limit(1))
-        is not None
     )

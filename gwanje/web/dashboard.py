@@ -56,11 +56,9 @@ def _requests(session: Session, now: datetime) -> Card:
 
 
 def _provisions(session: Session, now: datetime) -> Card:
-    from gwanje.governance.models import Provision
+    from gwanje.governance.provision import overdue_count
 
-    late = select(Provision.id).where(Provision.destroyed_at.is_(None),
-                                      Provision.destroy_by <= now)  # fmt: skip
-    n = _count(session, late)
+    n = overdue_count(session, now)
     return Card("copies_overdue", n, n > 0, "/provisions")
 
 

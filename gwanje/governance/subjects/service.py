@@ -40,7 +40,7 @@ from gwanje.auth.permissions import Permission as P
 from gwanje.auth.principal import Principal
 from gwanje.clock import Clock
 from gwanje.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gwanje.governance.requests import ItemInput, acting_retention
+from gwanje.governance.requests import ItemInput, acting_retention, release_holds_of
 from gwanje.governance.subjects import events, rules
 from gwanje.governance.subjects.config import SubjectSettings
 from gwanje.governance.subjects.kinds import (
@@ -142,11 +142,15 @@ def may_see(principal: Principal, row: SubjectRequest, cameras: dict[int, Camera
     )
 
 
-def overdue(session: Session, now: datetime) -> list[SubjectRequest]:
-    """Undecided requests past their due date, most overdue first."""
-    return list(session.scalars(select(SubjectRequest).where(
+def overdue(session: Session, now: datetime, unalarmed: bool = False) -> list[SubjectRequest]:
+    """Undecided requests past their due date, most overdue first (with `unalarmed`, only
+    those whose overdue alarm is not raised yet: the sweep's work, not the whole list)."""
+    query = select(SubjectRequest).where(
         SubjectRequest.state.in_(UNDECIDED), SubjectRequest.due_at <= now,
-    ).order_by(SubjectRequest.due_at)))  # fmt: skip
+    ).order_by(SubjectRequest.due_at)  # fmt: skip
+    if unalarmed:
+        query = query.where(SubjectRequest.overdue_alarmed_at.is_(None))
+    return list(session.scalars(query))
 
 
 @dataclass
@@ -414,9 +418,7 @@ class Subjects:
         """Raise the overdue alarm (one audit entry) for each undecided request past its
         due date that has not had one for that date; returns their ids."""
         now, raised = self.clock.now(), []
-        for row in overdue(self.session, now):
-            if row.overdue_alarmed_at is not None:
-                continue
+        for row in overdue(self.session, now, unalarmed=True):
             once = update(SubjectRequest).where(
                 SubjectRequest.id == row.id, SubjectRequest.overdue_alarmed_at.is_(None),
                 SubjectRequest.due_at == row.due_at,
@@ -537,13 +539,8 @@ class Subjects:
     def _release_holds(self, row: SubjectRequest, reason: str) -> list[int]:
         retention = acting_retention(self.session, self.settings, self.clock, self._principal(),
                                      self.source_ip)  # fmt: skip
-        held = self.session.scalars(select(LegalHold).where(
-            LegalHold.source == f"subject:{row.id}", LegalHold.released_at.is_(None)
-        )).all()  # fmt: skip
         released = translate("subjects.hold.released", "ko", receipt=row.receipt_no, reason=reason)
-        for hold in held:
-            retention.release_hold(hold.id, released[:TEXT_MAX])
-        return [h.id for h in held]
+        return release_holds_of(retention, f"subject:{row.id}", released[:TEXT_MAX])
 
     def _audit(self, row: SubjectRequest, event_type: type[AuditEvent], summary: str = "",
                **details: object) -> None:  # fmt: skip

@@ -8,6 +8,7 @@ the clip, so the loop point shows no jump in the picture.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -130,13 +131,22 @@ class SceneRenderer:
 
 def _face_luma(height: int, mirror: bool) -> U8:
     """The face photograph as luma (the scene's chroma is flat), `height` pixels tall."""
+    gray = _face_gray(height)
+    return np.ascontiguousarray(gray[:, ::-1] if mirror else gray)
+
+
+@functools.cache
+def _face_gray(height: int) -> U8:
+    """Decoded once per size (every renderer of a profile asks for the same ones)."""
     import av
 
     with av.open(str(FACE_PHOTO)) as container:
         frame = next(container.decode(video=0))
     width = max(2, round(height * frame.width / frame.height))
     gray = np.asarray(frame.reformat(width=width, height=height, format="gray").to_ndarray())
-    return np.ascontiguousarray(gray[:, ::-1] if mirror else gray).astype(np.uint8)
+    face: U8 = gray.astype(np.uint8)
+    face.setflags(write=False)  # shared between renderers
+    return face
 
 
 def tone(variant: int, rate: int, start: int, count: int) -> npt.NDArray[np.float32]:

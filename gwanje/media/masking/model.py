@@ -19,6 +19,7 @@ increasing frame order within its range; track ids are unique. Removing a track 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Sequence
@@ -72,10 +73,11 @@ class Track(BaseModel):
         """The track's box on `frame` (interpolated between keys), None outside its range."""
         if not self.first <= frame <= self.last:
             return None
-        frames = [key[0] for key in self.keys]
-        after = next((i for i, f in enumerate(frames) if f >= frame), len(frames))
-        if after == len(frames) or frames[after] == frame or after == 0:
-            return _box(self.keys[min(after, len(frames) - 1)])
+        # Keys are sorted by frame: a binary search, not a scan (apply asks for every frame).
+        after = bisect.bisect_left(self.keys, frame, key=lambda key: key[0])
+        count = len(self.keys)
+        if after == count or self.keys[after][0] == frame or after == 0:
+            return _box(self.keys[min(after, count - 1)])
         before, nxt = self.keys[after - 1], self.keys[after]
         t = (frame - before[0]) / (nxt[0] - before[0])
         x, y, w, h = (round(a + (b - a) * t) for a, b in zip(before[1:], nxt[1:], strict=True))
