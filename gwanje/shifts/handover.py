@@ -29,16 +29,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gwanje.audit import record
 from gwanje.auth.permissions import Permission
-from gwanje.auth.principal import Principal
-from gwanje.clock import Clock
 from gwanje.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gwanje.operations.kinds import IncidentState
 from gwanje.operations.models import Incident
-from gwanje.settings import Settings
 from gwanje.shifts import events, roster
 from gwanje.shifts.models import Handover, HandoverState, ShiftDuty, ShiftSlot
+from gwanje.shifts.service import ShiftService
 
 NOTES_MAX = 4000
 
@@ -56,23 +53,8 @@ def checklist_of(row: Handover) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Handovers:
-    session: Session
-    settings: Settings
-    clock: Clock
-    principal: Principal
-    source_ip: str | None = None
-
-    def _require(self) -> None:
-        if not self.principal.can(Permission.SHIFT_HANDOVER):
-            raise Forbidden("error.forbidden", permission=Permission.SHIFT_HANDOVER.value)
-
-    def _audit(self, event_type: type[Any], **details: object) -> None:
-        record(
-            self.session,
-            event_type(actor=self.principal.actor, source_ip=self.source_ip, **details),
-            self.clock,
-        )
+class Handovers(ShiftService):
+    permission = Permission.SHIFT_HANDOVER
 
     def open(self, from_slot_id: int) -> Handover:
         """Start the handover of `from_slot_id` (by someone on that shift)."""

@@ -24,11 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gwanje.audit import record
 from gwanje.auth.permissions import Permission
-from gwanje.auth.principal import Principal
-from gwanje.clock import Clock
-from gwanje.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gwanje.errors import Conflict, InvalidInput, NotFound
 from gwanje.people.models import Person
 from gwanje.settings import Settings
 from gwanje.shifts import events, patterns
@@ -41,6 +38,7 @@ from gwanje.shifts.models import (
     Staff,
     StaffKind,
 )
+from gwanje.shifts.service import ShiftService
 
 MAX_DAYS = 92
 
@@ -61,23 +59,8 @@ def spec_of(row: ShiftPattern) -> patterns.PatternSpec:
 
 
 @dataclass
-class Roster:
-    session: Session
-    settings: Settings
-    clock: Clock
-    principal: Principal
-    source_ip: str | None = None
-
-    def _require(self) -> None:
-        if not self.principal.can(Permission.SHIFT_MANAGE):
-            raise Forbidden("error.forbidden", permission=Permission.SHIFT_MANAGE.value)
-
-    def _audit(self, event_type: type[Any], **details: object) -> None:
-        record(
-            self.session,
-            event_type(actor=self.principal.actor, source_ip=self.source_ip, **details),
-            self.clock,
-        )
+class Roster(ShiftService):
+    permission = Permission.SHIFT_MANAGE
 
     def create_team(self, code: str, name: str) -> ShiftTeam:
         self._require()
