@@ -32,10 +32,8 @@ def make_dirs_durably(path: Path) -> None:
         fsync_dir(directory.parent)
 
 
-def replace_durably(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Make `path` hold exactly `data`, whole or not at all: written under a private
-    temporary name (O_EXCL), fsynced, renamed over `path`, directory fsynced. A reader
-    sees the old file or the new one, never a part."""
+def _write_draft(path: Path, data: bytes, mode: int) -> Path:
+    """`data` written and fsynced under a new private name beside `path` (O_EXCL)."""
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
@@ -43,8 +41,35 @@ def replace_durably(path: Path, data: bytes, mode: int = 0o600) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+    return draft
+
+
+def replace_durably(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Make `path` hold exactly `data`, whole or not at all: written under a private
+    temporary name (O_EXCL), fsynced, renamed over `path`, directory fsynced. A reader
+    sees the old file or the new one, never a part."""
+    draft = _write_draft(path, data, mode)
+    try:
         os.replace(draft, path)
     except BaseException:
         draft.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def create_once(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Publish `data` at `path` unless a file is already there, whole or not at all:
+    written under a private name, fsynced, hard-linked into place (link fails if the
+    name exists, so of two first users at once exactly one file wins and neither ever
+    reads a part), directory fsynced. Callers read `path` afterwards to get the winner."""
+    draft = _write_draft(path, data, mode)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another thread or process published first: theirs stands
+    finally:
+        draft.unlink()
     fsync_dir(path.parent)

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from gwanje.audit.config import AuditSettings
 from gwanje.auth.config import AuthSettings
 from gwanje.camhealth.config import HealthSettings
+from gwanje.fsutil import create_once
 from gwanje.governance.config import GovernanceSettings
 from gwanje.ledgers.config import LedgerSettings
 from gwanje.media.config import RecordingSettings
@@ -121,23 +122,10 @@ class Settings(BaseSettings):
         if key_file.exists():
             return key_file.read_bytes().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # Written whole under a private name, then linked into place: two threads or
-        # processes starting at once both end up with the one key that won the link, and
-        # nobody ever reads a half-written file.
-        value = secrets.token_urlsafe(48).encode()
-        draft = key_file.with_name(f".secret.key.{secrets.token_hex(8)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(value)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(draft, key_file)
-        except FileExistsError:
-            value = key_file.read_bytes().strip()
-        finally:
-            draft.unlink()
-        return value
+        # Published whole and only once: two threads or processes starting at once
+        # both end up with the one key that won, and nobody reads a half-written file.
+        create_once(key_file, secrets.token_urlsafe(48).encode())
+        return key_file.read_bytes().strip()
 
     def check_safe(self) -> None:
         """Refuse to run production with a missing or default secret."""

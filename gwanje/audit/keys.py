@@ -12,10 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from gwanje.fsutil import fsync_dir
+from gwanje.fsutil import create_once
 
 KEY_DIR = "keys"
 PRIVATE_NAME = "audit-ed25519.key"
@@ -97,25 +94,14 @@ def _load(path: Path) -> AuditKey:
     return AuditKey(key)
 
 
-def _create(directory: Path, path: Path) -> None:
+def _create(path: Path) -> None:
     """Publish a new key at `path` unless one already exists (see module invariants)."""
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = directory / f".{PRIVATE_NAME}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process won: use theirs
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(directory)
+    create_once(path, pem)
 
 
 def load_or_create(data_dir: Path) -> AuditKey:
@@ -124,7 +110,7 @@ def load_or_create(data_dir: Path) -> AuditKey:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / PRIVATE_NAME
     if not path.exists():
-        _create(directory, path)
+        _create(path)
     key = _load(path)
     _write_public(directory / PUBLIC_NAME, key.public)
     return key
