@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from gwanje.camhealth.checks import Thresholds
 from gwanje.camhealth.kinds import IMAGE_CHANNEL, FaultKind, ImageState
@@ -72,24 +73,31 @@ def apply_image_reports(ctx: Gwanje, reports: Sequence[HealthChanged]) -> list[H
     return changed
 
 
+def _newest_main_events(session: Session) -> list[CameraHealthEvent]:
+    """Each linked camera's newest main-stream health event, in one query."""
+    linked = select(Camera.id).where(Camera.status == CameraStatus.LINKED)
+    newest_first = (CameraHealthEvent.at.desc(), CameraHealthEvent.id.desc())
+    rank = func.row_number().over(partition_by=CameraHealthEvent.camera_id, order_by=newest_first)
+    ranked = (
+        select(CameraHealthEvent, rank.label("rank"))
+        .where(CameraHealthEvent.stream == "main", CameraHealthEvent.camera_id.in_(linked))
+        .subquery()
+    )
+    event = aliased(CameraHealthEvent, ranked)
+    return list(session.scalars(select(event).where(ranked.c.rank == 1).order_by(event.camera_id)))
+
+
 def sweep_recorder_faults(ctx: Gwanje) -> int:
     """Open (or add to) a ticket for each main stream in a recorder fault long enough."""
     cutoff = ctx.clock.now() - timedelta(seconds=ctx.settings.health.recorder_fault_after_s)
     opened = 0
     with ctx.transaction() as session:
         service = Maintenance(session, ctx.settings, ctx.clock, None)
-        cameras = session.scalars(select(Camera.id).where(Camera.status == CameraStatus.LINKED))
-        for camera_id in list(cameras):
-            row = session.scalars(
-                select(CameraHealthEvent)
-                .where(CameraHealthEvent.camera_id == camera_id, CameraHealthEvent.stream == "main")
-                .order_by(CameraHealthEvent.at.desc(), CameraHealthEvent.id.desc())
-                .limit(1)
-            ).first()
-            if row is None or row.state not in RECORDER_FAULTS or as_utc(row.at) > cutoff:
+        for row in _newest_main_events(session):
+            if row.state not in RECORDER_FAULTS or as_utc(row.at) > cutoff:
                 continue
             service.report_fault(
-                camera_id, FaultKind(row.state), "recorder", row.detail, as_utc(row.at)
+                row.camera_id, FaultKind(row.state), "recorder", row.detail, as_utc(row.at)
             )
             opened += 1
     return opened

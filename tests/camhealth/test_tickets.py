@@ -171,3 +171,20 @@ def test_a_recorder_fault_that_lasts_opens_one_ticket(any_ctx: Gwanje, clock: Fa
     with any_ctx.transaction() as session:
         (ticket,) = session.scalars(select(MaintenanceTicket)).all()
         assert (ticket.kind, ticket.source, ticket.occurrences) == ("offline", "recorder", 1)
+
+
+def test_the_sweep_judges_each_camera_by_its_newest_main_stream_event(
+    any_ctx: Gwanje, clock: FakeClock
+) -> None:
+    c = center(any_ctx)
+    start = clock.now()
+    health_row(any_ctx, c.cameras[0], "main", "offline", start)
+    health_row(any_ctx, c.cameras[0], "main", "online", start + timedelta(seconds=5))  # back
+    health_row(any_ctx, c.cameras[1], "main", "online", start)
+    health_row(any_ctx, c.cameras[1], "main", "video_loss", start + timedelta(seconds=5))
+    health_row(any_ctx, c.cameras[1], "sub", "online", start + timedelta(seconds=9))  # not main
+    clock.advance(timedelta(seconds=200))
+    assert sweep_recorder_faults(any_ctx) == 1
+    with any_ctx.transaction() as session:
+        (ticket,) = session.scalars(select(MaintenanceTicket)).all()
+        assert (ticket.camera_id, ticket.kind) == (c.cameras[1], "video_loss")
