@@ -57,7 +57,6 @@ class CamsimHandle(StopsOnExit):
         self.port = server.port
         self.cameras = server.config.cameras
         self.udp_ports = server.udp_ports
-        self.onvif_ports = dict(server.onvif.ports) if server.onvif is not None else {}
         self._fault_lock = threading.Lock()
         self._fault_tracks: dict[tuple[int, str], FaultTracks] = {}  # encoded once each
 
@@ -78,10 +77,9 @@ class CamsimHandle(StopsOnExit):
 
     def onvif_url(self, cam_index: int) -> str:
         """The ONVIF device service of a PTZ camera."""
-        if cam_index not in self.onvif_ports:
+        if self._server.onvif is None:
             raise ValueError(f"cam{cam_index} is not a PTZ camera")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.onvif_ports[cam_index]}/onvif/device_service"
+        return self._server.onvif.device_url(cam_index)
 
     def ptz_position(self, cam_index: int) -> tuple[float, float, float]:
         """Where PTZ camera `cam_index` points now: (pan, tilt, zoom)."""
