@@ -140,13 +140,24 @@ class Roster(ShiftService):
             raise NotFound("shifts.error.pattern_not_found", pattern=pattern_code)
         spec, where = spec_of(row), zone(self.settings)
         teams = {t.code: t for t in self.session.scalars(select(ShiftTeam))}
+        members: dict[int, list[Staff]] = {}
+        for staff in self.session.scalars(select(Staff)):
+            if staff.team_id is not None:
+                members.setdefault(staff.team_id, []).append(staff)
+        kept = select(ShiftSlot.day, ShiftSlot.shift_code).where(
+            ShiftSlot.pattern_id == row.id,
+            ShiftSlot.day.between(first.isoformat(), last.isoformat()),
+        )
+        existing = {(day, code) for day, code in self.session.execute(kept)}
         made: list[ShiftSlot] = []
         for n in range((last - first).days + 1):
             day = first + timedelta(days=n)
-            for code, team in sorted(spec.on_day(day).items()):
-                slot = self._slot(row, spec.shift(code), day, teams[team], where)
-                if slot is not None:
-                    made.append(slot)
+            for code, team_code in sorted(spec.on_day(day).items()):
+                if (day.isoformat(), code) in existing:
+                    continue  # kept with its duties and swaps
+                team = teams[team_code]
+                shift = spec.shift(code)
+                made.append(self._slot(row, shift, day, team, members.get(team.id, []), where))
         self._audit(
             events.ScheduleGenerated,
             pattern=pattern_code,
@@ -162,17 +173,9 @@ class Roster(ShiftService):
         shift: patterns.ShiftDef,
         day: date,
         team: ShiftTeam,
+        members: list[Staff],
         where: ZoneInfo,
-    ) -> ShiftSlot | None:
-        found = self.session.scalar(
-            select(ShiftSlot.id).where(
-                ShiftSlot.pattern_id == pattern.id,
-                ShiftSlot.day == day.isoformat(),
-                ShiftSlot.shift_code == shift.code,
-            )
-        )
-        if found is not None:
-            return None
+    ) -> ShiftSlot:
         start, end = shift.bounds(day, where)
         slot = ShiftSlot(
             pattern_id=pattern.id,
@@ -185,7 +188,7 @@ class Roster(ShiftService):
         )
         self.session.add(slot)
         self.session.flush()
-        for member in self.session.scalars(select(Staff).where(Staff.team_id == team.id)):
+        for member in members:
             self.session.add(
                 ShiftDuty(
                     slot_id=slot.id,
