@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketException
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from starlette import status
 from starlette.concurrency import run_in_threadpool
 
@@ -236,8 +237,10 @@ def viewer_page(
         share = session.get(Share, share_id)
         if share is None:  # deleted since: not reachable, rows are never deleted
             raise NotFound("sharing.error.unknown_share")
-        cameras = [session.get(Camera, c) for c in share.camera_ids]
-        tiles = [{"id": c.id, "code": c.code, "name": c.name} for c in cameras if c]
+        found = session.scalars(select(Camera).where(Camera.id.in_(share.camera_ids)))
+        by_id = {c.id: c for c in found}
+        cameras = [by_id[c] for c in share.camera_ids if c in by_id]  # the share's order
+        tiles = [{"id": c.id, "code": c.code, "name": c.name} for c in cameras]
         values = {"share_id": share.id, "agency": share.agency, "expires_at": share.expires_at}
     response = render_with(TEMPLATES, request, "sharing/viewer.html", 200, tiles=tiles,
                            **values)  # fmt: skip
