@@ -129,7 +129,9 @@ def test_drop_ends_the_stream_after_what_arrived(camsim: CamsimHandle) -> None:
 
 def test_stall_times_out_after_read_timeout(camsim: CamsimHandle) -> None:
     async def scenario() -> None:
-        stream = await open_stream(camsim.url(1, "main"), connect_timeout=5, read_timeout=1.0)
+        # 3 s, not 1: the first frame must come within it too, and a loaded 2-core CI
+        # machine once took longer than 1 s to deliver it.
+        stream = await open_stream(camsim.url(1, "main"), connect_timeout=5, read_timeout=3.0)
         await anext(stream)
         camsim.stall(1, 60)  # far longer than the bound below: only our timeout can end it
         with pytest.raises(StreamTimeout):
