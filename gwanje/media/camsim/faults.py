@@ -22,6 +22,7 @@ Invariant: a fault touches one camera; other cameras and their sessions never no
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from gwanje.media.camsim.fault_clips import FaultTracks
@@ -59,6 +60,10 @@ class ServerStats:
     lag_events: int
     playing: dict[str, int]  # stream -> cameras with at least one playing session
     frames_sent: dict[str, int]  # stream -> video frames sent over all cameras
+    # time.monotonic() in the simulator when these totals were taken (CLOCK_MONOTONIC is
+    # one clock for every process of the machine): a bench divides frame counts by the
+    # simulator's own interval, not by when a busy machine delivered the answer.
+    at: float = 0.0
 
 
 def drop(server: CamsimServer, index: int) -> int:
@@ -137,7 +142,9 @@ def server_stats(server: CamsimServer) -> ServerStats:
         for key, count in camera.frames_sent.items():
             sent[key] = sent.get(key, 0) + count
     streamer = server.streamer
-    return ServerStats(streamer.tick, streamer.ticks_lagged, streamer.lag_events, playing, sent)
+    return ServerStats(
+        streamer.tick, streamer.ticks_lagged, streamer.lag_events, playing, sent, time.monotonic()
+    )
 
 
 def send_times(server: CamsimServer, index: int, stream: str) -> list[tuple[int, float]]:
