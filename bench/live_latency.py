@@ -174,7 +174,7 @@ def switch_times(page: Any, spare: list[str], count: int) -> list[float]:
         page.get_by_test_id(f"tree-camera-{code}").click()
         video = f"[data-testid=tile-{n}][data-camera='{code}'] video"
         page.wait_for_function(
-            f"Number(document.querySelector(\"{video}\")?.dataset.firstFrameMs ?? -1) >= 0",
+            f'Number(document.querySelector("{video}")?.dataset.firstFrameMs ?? -1) >= 0',
             timeout=30_000,
         )
         times.append(float(page.get_attribute(video, "data-first-frame-ms") or -1))

@@ -98,14 +98,15 @@ def descendants(roots: list[int]) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], field: int | None = None) -> float:
+    """utime + stime of `pids` (or only one of them: 11 utime, 12 stime)."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += int(fields[11]) + int(fields[12]) if field is None else int(fields[field])
     return total / TICK
 
 
@@ -186,10 +187,12 @@ def measure(
     pids = descendants(root_pids)
     before = totals(sim)
     cpu0, sim0, t0 = cpu_seconds(pids), cpu_seconds([sim.pid]), time.monotonic()
+    system0 = cpu_seconds(pids, 12)
     root0 = cpu_seconds(root_pids)
     time.sleep(seconds)
     pids = descendants(root_pids)  # any process started in the window counts too
     cpu1, sim1, t1 = cpu_seconds(pids), cpu_seconds([sim.pid]), time.monotonic()
+    system1 = cpu_seconds(pids, 12)
     after = totals(sim)
     frames = after.frames_sent.get("main", 0) - before.frames_sent.get("main", 0)
     average_streams = frames / FPS / max(after.at - before.at, 1e-9)
@@ -200,6 +203,8 @@ def measure(
         f"(CPU window {t1 - t0:.1f} s, simulator's {after.at - before.at:.1f} s)",
         flush=True,
     )
+    print(f"  {name}: {cpu1 - cpu0:.1f} CPU-s, of which {system1 - system0:.1f} in the kernel "
+          "(sockets, page cache, scheduling)", flush=True)  # fmt: skip
     if len(root_pids) == 1:  # Gwanje: how the CPU splits between supervisor and workers
         root_cpu = cpu_seconds(root_pids) - root0
         print(

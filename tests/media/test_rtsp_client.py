@@ -26,6 +26,7 @@ from gwanje.media.rtsp import (
     StreamTimeout,
     Unsupported,
     h264,
+    native,
     open_stream,
 )
 from gwanje.media.rtsp.auth import Authenticator, split_userinfo
@@ -310,6 +311,16 @@ class Camera:
         return out
 
 
+@pytest.fixture(params=["as_loaded", "python"])
+def depacketizer(request: pytest.FixtureRequest) -> type[Depacketizer]:
+    """The class the package loaded (compiled after ./dev setup) and the same module run
+    from its source: both must behave alike (gwanje.media.rtsp.native)."""
+    if request.param == "python":
+        module = native.load_source("depacketize", "_test_python_depacketize")
+        return module.Depacketizer  # type: ignore[no-any-return]
+    return Depacketizer
+
+
 def feed(depack: Depacketizer, packets: list[bytes]) -> list[AccessUnit]:
     for packet in packets:
         depack.push(memoryview(packet))
@@ -319,9 +330,11 @@ def feed(depack: Depacketizer, packets: list[bytes]) -> list[AccessUnit]:
 
 
 @pytest.mark.parametrize("stap", [False, True])
-def test_fu_a_and_stap_a_rebuild_the_encoder_output(stap: bool) -> None:
+def test_fu_a_and_stap_a_rebuild_the_encoder_output(
+    stap: bool, depacketizer: type[Depacketizer]
+) -> None:
     cam = Camera()
-    depack = Depacketizer(96, None, None)  # parameter sets only in-band
+    depack = depacketizer(96, None, None)  # parameter sets only in-band
     aus = feed(depack, [p for i in range(20) for p in cam.packets(i, stap=stap)])
     assert [au.data for au in aus] == [data for data, _ in cam.samples[:20]]
     assert [au.keyframe for au in aus] == [key for _, key in cam.samples[:20]]
@@ -331,9 +344,11 @@ def test_fu_a_and_stap_a_rebuild_the_encoder_output(stap: bool) -> None:
     assert len(decode(aus)) == 20
 
 
-def test_lost_packet_drops_units_until_the_next_keyframe() -> None:
+def test_lost_packet_drops_units_until_the_next_keyframe(
+    depacketizer: type[Depacketizer],
+) -> None:
     cam = Camera()
-    depack = Depacketizer(96, cam.sps, cam.pps)
+    depack = depacketizer(96, cam.sps, cam.pps)
     packets = [cam.packets(i) for i in range(25)]
     assert len(packets[3]) > 2  # a fragmented frame, so a middle packet can be lost
     del packets[3][1]
@@ -347,9 +362,9 @@ def test_lost_packet_drops_units_until_the_next_keyframe() -> None:
     assert len(decode(aus)) == len(aus)
 
 
-def test_noise_is_not_mistaken_for_slices() -> None:
+def test_noise_is_not_mistaken_for_slices(depacketizer: type[Depacketizer]) -> None:
     cam = Camera()
-    depack = Depacketizer(96, cam.sps, cam.pps)
+    depack = depacketizer(96, cam.sps, cam.pps)
     rng = random.Random(5)
     noisy = []
     for i in range(10):
