@@ -7,6 +7,7 @@ import base64
 import itertools
 import socket
 import struct
+import time
 
 import pytest
 from camsim_kit import RawClient, open_rtsp, read_video, rtp_header, sdp_attr
@@ -203,17 +204,44 @@ def test_udp_transport_reply_and_packets(camsim: CamsimHandle) -> None:
 
 def test_first_packet_matches_rtp_info(camsim: CamsimHandle) -> None:
     client = RawClient(camsim.port)
+    info = _play_tcp(client, camsim.url(2))
+    data = _first_video_packet(client)
+    client.close()
+    first = rtp_header(data)
+    assert (first["seq"], first["ts"]) == (int(info["seq"]), int(info["rtptime"]))
+
+
+def _play_tcp(client: RawClient, url: str) -> dict[str, str]:
     reply = client.request(
-        "SETUP", camsim.url(2) + "/trackID=0", Transport="RTP/AVP/TCP;unicast;interleaved=0-1"
+        "SETUP", url + "/trackID=0", Transport="RTP/AVP/TCP;unicast;interleaved=0-1"
     )
     session = reply.headers["session"].split(";")[0]
-    reply = client.request("PLAY", camsim.url(2), Session=session)
-    info = dict(kv.split("=", 1) for kv in reply.headers["rtp-info"].split(";")[1:])
+    reply = client.request("PLAY", url, Session=session)
+    return dict(kv.split("=", 1) for kv in reply.headers["rtp-info"].split(";")[1:])
+
+
+def _first_video_packet(client: RawClient) -> bytes:
     while True:
         channel, data = client.interleaved()
         if channel == 0:
-            break
+            return data
+
+
+def test_rtp_info_numbers_the_fault_clip_a_camera_is_showing(camsim: CamsimHandle) -> None:
+    # The fault clip's frames split into other packet counts than the scene's, so RTP-Info
+    # computed from the scene named a sequence number the first packet did not carry.
+    watcher = RawClient(camsim.port)
+    _play_tcp(watcher, camsim.url(3))  # a playing session: the camera streams, and switches
+    camsim.image_fault(3, "black")
+    # The switch comes at the next IDR (1 s apart); the numbering parts from the scene's
+    # only from the clip's next loop on (2 s clips): join after that.
+    time.sleep(4.0)
+    client = RawClient(camsim.port)
+    info = _play_tcp(client, camsim.url(3))
+    data = _first_video_packet(client)
     client.close()
+    watcher.close()
+    camsim.clear_image_fault(3)
     first = rtp_header(data)
     assert (first["seq"], first["ts"]) == (int(info["seq"]), int(info["rtptime"]))
 

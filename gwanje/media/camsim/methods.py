@@ -269,7 +269,7 @@ def _first_tick(server: CamsimServer, session: Session) -> int:
     if camera.ptz is not None:  # a live encoder makes an IDR whenever asked
         camera.ptz.encoders[session.stream].force_key = True
         return tick
-    track = camera.media.video(session.stream)
+    track = camera.current_video(session.stream)
     for t in range(tick, tick + track.frames + 1):
         if track.clip.keyframes[camera.frame_number(t) % track.frames]:
             return t
@@ -284,8 +284,8 @@ def _rtp_info(server: CamsimServer, session: Session, base: str, tick: int) -> s
         if track_id == VIDEO_TRACK and camera.ptz is not None:
             sent = camera.ptz.encoders[session.stream].packets_sent
             seq, ts = live_position(camera.clocks[session.stream], sent, n, server.fps)
-        elif track_id == VIDEO_TRACK:
-            track = camera.media.video(session.stream)
+        elif track_id == VIDEO_TRACK:  # numbered like what the streamer sends now
+            track = camera.current_video(session.stream)
             _, seq, ts = video_position(track, camera.clocks[session.stream], n, server.fps)
         else:
             audio = camera.media.audio

@@ -79,6 +79,12 @@ class Camera:
     def wanted_fault(self, now: float) -> FaultTracks | None:
         return self.image_fault if now < self.image_fault_until else None
 
+    def current_video(self, stream: StreamName) -> VideoTrack:
+        """The clip this stream shows now: the image fault's while one plays, else the
+        scene. The streamer sends from it and PLAY's RTP-Info numbers from it."""
+        playing = self.playing_fault[stream]
+        return self.media.video(stream) if playing is None else playing.video(stream)
+
 
 @dataclass
 class TrackSetup:

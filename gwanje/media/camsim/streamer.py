@@ -164,11 +164,10 @@ class Streamer:
         (fault_clips.py). A switch happens only at an IDR, so every frame stays decodable,
         and moves the sequence base so the RTP sequence numbers stay continuous."""
         base = camera.media.video(stream)
-        playing = camera.playing_fault[stream]
         wanted = camera.wanted_fault(now)
-        if wanted is playing or not base.clip.keyframes[n % base.frames]:
-            return base if playing is None else playing.video(stream)
-        old = base if playing is None else playing.video(stream)
+        if wanted is camera.playing_fault[stream] or not base.clip.keyframes[n % base.frames]:
+            return camera.current_video(stream)
+        old = camera.current_video(stream)
         new = base if wanted is None else wanted.video(stream)
         clock = camera.clocks[stream]
         _, old_seq, _ = video_position(old, clock, n, self.fps)
