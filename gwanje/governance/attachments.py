@@ -81,9 +81,18 @@ def _store(target: Path, digest: str, data: bytes) -> None:
         replace_durably(final, data)
 
 
-def attachments_of(session: Session, request_id: int) -> list[RequestAttachment]:
-    return list(session.scalars(select(RequestAttachment).where(
-        RequestAttachment.request_id == request_id).order_by(RequestAttachment.id)))  # fmt: skip
+def attachments_of(session: Session, request_ids: list[int]) -> dict[int, list[RequestAttachment]]:
+    """Each request's attachments in the order they came, in one query."""
+    found: dict[int, list[RequestAttachment]] = {}
+    if request_ids:
+        query = (
+            select(RequestAttachment)
+            .where(RequestAttachment.request_id.in_(request_ids))
+            .order_by(RequestAttachment.id)
+        )
+        for row in session.scalars(query):
+            found.setdefault(row.request_id, []).append(row)
+    return found
 
 
 def opened(session: Session, settings: Settings, clock: Clock, principal: Principal,

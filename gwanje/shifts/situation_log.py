@@ -61,22 +61,33 @@ def _names(session: Session) -> dict[int, str]:
 
 
 def _incidents(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Incident)
-        .where(
-            Incident.opened_at < end, or_(Incident.closed_at.is_(None), Incident.closed_at >= start)
+    rows = list(
+        session.scalars(
+            select(Incident)
+            .where(
+                Incident.opened_at < end,
+                or_(Incident.closed_at.is_(None), Incident.closed_at >= start),
+            )
+            .order_by(Incident.id)
         )
-        .order_by(Incident.id)
     )
-    found = []
-    for i in rows:
-        entries = session.scalars(
+    # The shift's entries of all these incidents in one query (was one query per incident).
+    by_incident: dict[int, list[IncidentEntry]] = {}
+    if rows:
+        query = (
             select(IncidentEntry)
             .where(
-                IncidentEntry.incident_id == i.id, IncidentEntry.at >= start, IncidentEntry.at < end
+                IncidentEntry.incident_id.in_([i.id for i in rows]),
+                IncidentEntry.at >= start,
+                IncidentEntry.at < end,
             )
             .order_by(IncidentEntry.id)
         )
+        for entry in session.scalars(query):
+            by_incident.setdefault(entry.incident_id, []).append(entry)
+    found = []
+    for i in rows:
+        entries = by_incident.get(i.id, [])
         found.append(
             {
                 "id": i.id,

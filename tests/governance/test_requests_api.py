@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
+from querycount import queries_of
 from registry.helpers import departments, make_camera
 from retention.retention_kit import person
 from webclient import client_as, principal_for
@@ -103,3 +104,43 @@ def test_bad_requests_get_clear_errors(
         "/api/requests", content=b"{", headers={"Content-Type": "application/json"}
     )
     assert not_json.status_code == 422
+
+
+def test_the_request_list_reads_a_fixed_number_of_queries(
+    ctx: Gwanje, web: FastAPI, clock: FakeClock, people: dict[str, int]
+) -> None:
+    # Each listed request used to read its cameras, grant, grantees and attachments itself.
+    make_camera(ctx, "API-2", departments(ctx)["SAFETY"], CameraStatus.LINKED)
+    police = client_as(web, principal_for(Role.POLICE_LIAISON, person_id=people["kang"],
+                                          username="kang"))  # fmt: skip
+    approver = client_as(web, principal_for(Role.APPROVER, person_id=people["yoon"],
+                                            username="yoon"))  # fmt: skip
+
+    def submit(code: str, grantees: list[str] | None) -> int:
+        data = body(clock)
+        data["items"][0]["camera_code"] = code  # type: ignore[index]
+        made = police.post("/api/requests", json=data).json()
+        if grantees is not None:
+            url = f"/api/requests/{made['id']}/approve"
+            decided = approver.post(url, json={"grantees": grantees, "version": 1})
+            assert decided.status_code == 200, decided.text
+        return int(made["id"])
+
+    submit("API-1", ["kang"])
+    submit("API-2", None)
+    few = queries_of(ctx.engine, lambda: approver.get("/api/requests"))
+    expected = {submit("API-2", ["choi", "kang"]): ("API-2", ["choi", "kang"])}
+    for n in range(6):
+        code, grantees = ("API-1", ["yoon"]) if n % 2 else ("API-2", None)
+        expected[submit(code, grantees)] = (code, grantees or [])
+    listed = approver.get("/api/requests").json()["requests"]
+    assert len(listed) == 9
+    many = queries_of(ctx.engine, lambda: approver.get("/api/requests"))
+    assert many == few
+    for row in listed:
+        if row["id"] in expected:
+            code, grantees = expected[row["id"]]
+            assert row["items"][0]["camera_code"] == code
+            assert (row["grant"] or {"grantees": []})["grantees"] == grantees
+    police_view = [r["id"] for r in police.get("/api/requests").json()["requests"]]
+    assert len(police_view) == 9  # all theirs

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from querycount import queries_of
 from registry.helpers import audit_rows
 from subject_kit import city, file, manager, officer, ready, run
 from webclient import client_as
@@ -191,6 +192,24 @@ def test_a_department_officer_sees_the_intake_queue_and_their_own_cameras_only(
     assert seen == {unresolved, theirs}
     assert park.get(f"/api/subjects/{others}").status_code == 404
     assert park.get(f"/subjects/{others}").status_code == 404
+
+
+def test_the_staff_list_reads_a_fixed_number_of_queries(
+    web: FastAPI, ctx: Gwanje, c: dict[str, int], clock: FakeClock
+) -> None:
+    # Each listed request used to read its own timeline.
+    ready(ctx, clock, c, "SR-T1")
+    file(ctx, clock)
+    staff = client_as(web, officer(c))
+    few = queries_of(ctx.engine, lambda: staff.get("/api/subjects"))
+    made = [ready(ctx, clock, c, "SR-T1") for _ in range(4)] + [file(ctx, clock).request_id]
+    listed = {r["id"]: r for r in staff.get("/api/subjects").json()["requests"]}
+    assert len(listed) == 7
+    assert queries_of(ctx.engine, lambda: staff.get("/api/subjects")) == few
+    for request_id in made[:4]:  # each with its own timeline, in order
+        steps = [s["step"] for s in listed[request_id]["timeline"]]
+        assert steps == ["received", "identity_verified", "cameras_resolved"]
+    assert [s["step"] for s in listed[made[4]]["timeline"]] == ["received"]
 
 
 # ---- PDFs (ORD-29.4, PIPA-4) --------------------------------------------------------------

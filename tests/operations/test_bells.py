@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from bell_kit import bell_with_camera, gateway, manager, operator
+from querycount import queries_of
 from registry.helpers import audit_rows
 from sqlalchemy import select
 
@@ -129,6 +130,35 @@ def test_scoped_operators_see_only_bells_of_their_cameras(site: dict[str, Any]) 
     call_id = audit_rows(ctx, "bell.pressed")[0].details
     with ctx.transaction() as session, pytest.raises(NotFound):
         BellCalls(session, ctx.clock, outsider).acknowledge(json.loads(call_id)["call_id"])
+
+
+def test_the_alarm_list_and_call_log_read_a_fixed_number_of_queries(site: dict[str, Any]) -> None:
+    # Every open wall asks for the alarms each second; each call used to cost four queries.
+    ctx, clock = site["ctx"], site["ctx"].clock
+    assert isinstance(clock, FakeClock)
+
+    def press(count: int) -> None:
+        for _ in range(count):
+            press_bell(ctx, site["gateway"], "BELL-1", "http")
+            clock.advance(timedelta(seconds=6))  # past dedupe_s: a new call each time
+
+    def listed() -> tuple[int, int, int, int]:
+        with ctx.sessions() as session:
+            shown = queries_of(ctx.engine, lambda: bells.alarms(session, site["operator"]))
+            logged = queries_of(ctx.engine, lambda: bells.call_log(session, site["operator"]))
+            rows = (
+                bells.alarms(session, site["operator"]),
+                bells.call_log(session, site["operator"]),
+            )
+        assert {(a["bell_code"], a["camera"]["code"]) for a in rows[0]} == {("BELL-1", "BCAM-1")}
+        return shown, logged, len(rows[0]), len(rows[1])
+
+    press(2)
+    few = listed()
+    press(5)
+    many = listed()
+    assert (few[2:], many[2:]) == ((2, 2), (7, 7))
+    assert many[:2] == few[:2]
 
 
 def revise(ctx: Gwanje, who: Any, steps: tuple[str, ...], based_on: int, note: str) -> int:

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
+from querycount import queries_of
 from registry.helpers import departments, make_camera
-from shifts_kit import crew
+from shifts_kit import Crew, crew
 from typer.testing import CliRunner
 
 from gwanje.cli.main import app
@@ -44,7 +45,7 @@ OPS = OperationsSettings.model_validate(
 )
 
 
-def _day_of_work(ctx: Gwanje, clock: FakeClock) -> None:
+def _day_of_work(ctx: Gwanje, clock: FakeClock) -> Crew:
     team = crew(ctx)
     camera = make_camera(ctx, "LOG-1", departments(ctx)["SAFETY"], CameraStatus.LINKED)
     clock.set(datetime(2026, 1, 1, 10, tzinfo=SEOUL))
@@ -66,6 +67,7 @@ def _day_of_work(ctx: Gwanje, clock: FakeClock) -> None:
         Handovers(session, ctx.settings, ctx.clock, team.principal("lead1")).check(
             h.id, {"no_video_out": True, "equipment": True, "incidents": True}, "특이사항 없음"
         )
+    return team
 
 
 def test_the_situation_log_pdf_reads_back(any_ctx: Gwanje, clock: FakeClock) -> None:
@@ -93,6 +95,34 @@ def test_the_situation_log_pdf_reads_back(any_ctx: Gwanje, clock: FakeClock) -> 
     assert "Op2" not in text  # team 2 is not on the day shift of 1 Jan
     with ctx.sessions() as session, pytest.raises(NotFound):
         situation_log.build(session, ctx.settings, ctx.clock, "2025-12-01")
+
+
+def test_the_log_reads_a_fixed_number_of_queries_however_many_incidents(
+    any_ctx: Gwanje, clock: FakeClock
+) -> None:
+    # The log used to read each incident's timeline with a query of its own.
+    ctx = replace(any_ctx, settings=any_ctx.settings.model_copy(update={"operations": OPS}))
+    team = _day_of_work(ctx, clock)
+
+    def built() -> situation_log.SituationLog:
+        with ctx.sessions() as session:
+            return situation_log.build(session, ctx.settings, ctx.clock, "2026-01-01", "day")
+
+    few = queries_of(ctx.engine, built)
+    clock.set(datetime(2026, 1, 1, 12, tzinfo=SEOUL))
+    titles = [f"사건 {n}" for n in range(4)]
+    for title in titles:
+        with ctx.transaction() as session:
+            Incidents(session, ctx.settings, ctx.clock, team.principal("op1")).open(
+                IncidentInput(type="crime", severity="low", title=title, camera_codes=("LOG-1",))
+            )
+    assert queries_of(ctx.engine, built) == few
+    (day,) = built().shifts
+    listed = {i["title"]: i for i in day.incidents}
+    assert set(listed) == {"중앙시장 절도", *titles}
+    for incident in listed.values():  # each with its own opening entry, none of another's
+        assert [kind for _, kind, _, _ in incident["entries"]][:1] == ["opened"]
+        assert sum(kind == "opened" for _, kind, _, _ in incident["entries"]) == 1
 
 
 def test_report_situation_log_command(tmp_path: Path) -> None:

@@ -67,9 +67,10 @@ def _cameras(session: Session, rows: list[SubjectRequest]) -> dict[int, Camera]:
     return {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(ids)))}
 
 
-def describe(session: Session, settings: Any, row: SubjectRequest, cameras: dict[int, Camera],
-             now: datetime) -> dict[str, Any]:  # fmt: skip
-    """The staff view of a request (everything but the secret's hash)."""
+def describe(settings: Any, row: SubjectRequest, cameras: dict[int, Camera],
+             steps: list[SubjectRequestStep], now: datetime) -> dict[str, Any]:  # fmt: skip
+    """The staff view of a request (everything but the secret's hash); `steps` is its
+    timeline."""
     tz = settings.registry.timezone
     return {
         "id": row.id, "receipt_no": row.receipt_no, "kind": row.kind, "channel": row.channel,
@@ -95,13 +96,18 @@ def describe(session: Session, settings: Any, row: SubjectRequest, cameras: dict
                    if i.camera_id in cameras else None, "start_at": i.start_at.isoformat(),
                    "end_at": i.end_at.isoformat()} for i in row.items],
         "timeline": [{"at": s.at.isoformat(), "step": s.step, "actor": s.actor, "note": s.note}
-                     for s in _steps(session, row.id)],
+                     for s in steps],
     }  # fmt: skip
 
 
-def _steps(session: Session, request_id: int) -> list[SubjectRequestStep]:
-    query = select(SubjectRequestStep).where(SubjectRequestStep.request_id == request_id)
-    return list(session.scalars(query.order_by(SubjectRequestStep.id)))
+def _steps(session: Session, request_ids: list[int]) -> dict[int, list[SubjectRequestStep]]:
+    """Each request's timeline, in order, in one query (was one query per listed request)."""
+    found: dict[int, list[SubjectRequestStep]] = {}
+    if request_ids:
+        query = select(SubjectRequestStep).where(SubjectRequestStep.request_id.in_(request_ids))
+        for step in session.scalars(query.order_by(SubjectRequestStep.id)):
+            found.setdefault(step.request_id, []).append(step)
+    return found
 
 
 def visible(ctx: Gwanje, principal: Principal, overdue_only: bool = False,
@@ -115,8 +121,9 @@ def visible(ctx: Gwanje, principal: Principal, overdue_only: bool = False,
             query = select(SubjectRequest).order_by(SubjectRequest.id.desc()).limit(limit)
             rows = list(session.scalars(query))
         cameras = _cameras(session, rows)
-        return [describe(session, ctx.settings, r, cameras, now) for r in rows
-                if may_see(principal, r, cameras)]  # fmt: skip
+        rows = [r for r in rows if may_see(principal, r, cameras)]
+        steps = _steps(session, [r.id for r in rows])
+        return [describe(ctx.settings, r, cameras, steps.get(r.id, []), now) for r in rows]
 
 
 def one(ctx: Gwanje, principal: Principal, request_id: int) -> dict[str, Any]:
@@ -125,7 +132,8 @@ def one(ctx: Gwanje, principal: Principal, request_id: int) -> dict[str, Any]:
         cameras = _cameras(session, [row]) if row else {}
         if row is None or not may_see(principal, row, cameras):  # existence not disclosed
             raise NotFound("subjects.error.not_found", request_id=request_id)
-        return describe(session, ctx.settings, row, cameras, ctx.clock.now())
+        steps = _steps(session, [row.id]).get(row.id, [])
+        return describe(ctx.settings, row, cameras, steps, ctx.clock.now())
 
 
 def public_view(settings: Any, row: SubjectRequest) -> dict[str, Any]:
