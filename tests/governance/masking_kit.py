@@ -71,6 +71,7 @@ def _segments(ctx: Gwanje) -> int:
 
 def granted_viewing(ctx: Gwanje, officer: Principal, code: str, start: Any, end: Any) -> int:
     """Filed on the public form, identity checked, resolved to the camera, granted."""
+
     def run(principal: Principal | None, job: Any) -> Any:
         with ctx.transaction() as session:
             return job(Subjects(session, ctx.settings, ctx.clock, principal, "10.0.0.9"))

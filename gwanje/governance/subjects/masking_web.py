@@ -88,16 +88,25 @@ def describe_job(ctx: Gwanje, job: MaskingJob) -> dict[str, Any]:
     return data
 
 
-def _load(ctx: Gwanje, request: Request, principal: Principal, request_id: int,
-          job_id: int) -> dict[str, Any]:  # fmt: skip
-    def job(service: MaskingJobs) -> dict[str, Any]:
+def _checked(ctx: Gwanje, request: Request, principal: Principal, request_id: int,
+             job_id: int) -> MaskingJob:  # fmt: skip
+    """The job, if it belongs to this request and the principal may see the request
+    (NotFound otherwise); detached from its session. Reads no plan."""
+
+    def job(service: MaskingJobs) -> MaskingJob:
         row = service.get(job_id)
         if row.request_id != request_id:
             raise NotFound("subjects.error.masking_job", job_id=job_id)
-        return describe_job(ctx, row)
+        service.session.expunge(row)
+        return row
 
-    result: dict[str, Any] = _with(ctx, request, principal, job)
-    return result
+    row: MaskingJob = _with(ctx, request, principal, job)
+    return row
+
+
+def _load(ctx: Gwanje, request: Request, principal: Principal, request_id: int,
+          job_id: int) -> dict[str, Any]:  # fmt: skip
+    return describe_job(ctx, _checked(ctx, request, principal, request_id, job_id))
 
 
 @router.post("/subjects/{request_id}/masking", response_class=HTMLResponse)
@@ -136,15 +145,12 @@ def job_json(request: Request, ctx: Ctx, principal: Manager, request_id: int,
 @router.get("/subjects/{request_id}/masking/{job_id}/frame/{frame}.jpg")
 async def frame_jpeg(request: Request, ctx: Ctx, principal: Manager, request_id: int,
                      job_id: int, frame: int, masked: bool = False) -> Response:  # fmt: skip
-    job = await run_in_threadpool(_load, ctx, request, principal, request_id, job_id)
-    if not job["plan_digest"] or not 0 <= frame < job["frames"]:
+    row = await run_in_threadpool(_checked, ctx, request, principal, request_id, job_id)
+    if not row.plan_digest or not 0 <= frame < row.frames:
         raise NotFound("subjects.error.masking_job", job_id=job_id)
 
-    def render() -> bytes:
-        with ctx.sessions() as session:
-            row = session.get(MaskingJob, job_id)
-            assert row is not None
-            plan = load_plan(ctx.settings, row)
+    def render() -> bytes:  # the plan is read once, here (a page asks for a dozen frames)
+        plan = load_plan(ctx.settings, row)
         source = job_dir(ctx.settings, job_id) / "source.mp4"
         return preview(plan, source, [frame], masked=masked)[frame]
 
@@ -155,7 +161,7 @@ async def frame_jpeg(request: Request, ctx: Ctx, principal: Manager, request_id:
 @router.get("/subjects/{request_id}/masking/{job_id}/clip.mp4")
 def clip(request: Request, ctx: Ctx, principal: Manager, request_id: int,
          job_id: int) -> FileResponse:  # fmt: skip
-    _load(ctx, request, principal, request_id, job_id)
+    _checked(ctx, request, principal, request_id, job_id)
     path = _with(ctx, request, principal, lambda s: s.clip(job_id))
     return FileResponse(path, media_type="video/mp4",
                         filename=f"subject-{request_id}-masked-{job_id}.mp4")  # fmt: skip
@@ -168,7 +174,7 @@ def act(request: Request, ctx: Ctx, principal: Manager, request_id: int, job_id:
     f = {k: str(v).strip() for k, v in form.items()}
     action = f.get("action", "")
     try:
-        _load(ctx, request, principal, request_id, job_id)
+        _checked(ctx, request, principal, request_id, job_id)
         if action == "add":
             manual = _manual(f)
             _with(ctx, request, principal, lambda s: s.edit_add(job_id, manual))
