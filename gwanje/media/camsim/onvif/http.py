@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,37 @@ class HttpResponse:
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 
-async def serve_http(host: str, port: int, handler: Handler) -> asyncio.Server:
+class HttpServer:
+    """A listening socket and the connections it accepted. `close()` ends those too:
+    Python 3.11's `Server.close()` leaves kept-alive connections and their handlers
+    running, and a loop that then closes destroys them mid-read."""
+
+    def __init__(self) -> None:
+        self.connections: set[asyncio.Task[Any]] = set()
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in self.connections:
+            task.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+
+async def serve_http(host: str, port: int, handler: Handler) -> HttpServer:
+    served = HttpServer()
+
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            served.connections.add(task)
         try:
             while await _one(reader, writer, handler):
                 pass
@@ -56,8 +86,12 @@ async def serve_http(host: str, port: int, handler: Handler) -> asyncio.Server:
             pass
         finally:
             writer.close()
+            served.connections.discard(task)  # type: ignore[arg-type]
 
-    return await asyncio.start_server(connection, host, port, reuse_address=True, limit=MAX_HEAD)
+    served._server = await asyncio.start_server(
+        connection, host, port, reuse_address=True, limit=MAX_HEAD
+    )
+    return served
 
 
 async def _one(

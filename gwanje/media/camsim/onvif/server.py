@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gwanje.media.camsim.onvif.http import HttpRequest, HttpResponse, serve_http
+from gwanje.media.camsim.onvif.http import HttpRequest, HttpResponse, HttpServer, serve_http
 from gwanje.media.camsim.onvif.services import OPERATIONS, UNAUTHENTICATED, Device
 from gwanje.media.camsim.onvif.soap import (
     SoapFault,
@@ -45,7 +45,7 @@ class OnvifServer:
             if config.user is not None
             else None
         )
-        self._servers: dict[int, asyncio.Server] = {}
+        self._servers: dict[int, HttpServer] = {}
         self.ports: dict[int, int] = {}  # camera index -> port
 
     async def start(self) -> None:
@@ -55,13 +55,10 @@ class OnvifServer:
             port = self.base_port + camera.index - 1 if self.base_port else 0
             server = await serve_http(self.host, port, self._handler(camera))
             self._servers[camera.index] = server
-            self.ports[camera.index] = int(server.sockets[0].getsockname()[1])
+            self.ports[camera.index] = server.port
 
     async def close(self) -> None:
-        for server in self._servers.values():
-            server.close()
-        for server in self._servers.values():
-            await server.wait_closed()
+        await asyncio.gather(*(server.close() for server in self._servers.values()))
         self._servers.clear()
 
     def device_url(self, index: int) -> str:
