@@ -1,10 +1,10 @@
 """The alarm channel to the walls: server → browser over a WebSocket (`WS /ws/alarms`).
 
-Who hears alarms is an `Audience`. Until shifts exist it is `ManagersOnWall`: every open
-wall of a principal holding `incident.manage` (the "on-duty wall" of the issue). The
-shifts feature plugs in its own by setting `app.state.alarm_audience` to an object with
-`admits(session, principal) -> bool` (e.g. "has an open shift now"); it is asked on
-every round, so a shift that ends silences that wall at once.
+Who hears alarms is an `Audience`. By default it is `ManagersOnWall`: every open wall of
+a principal holding `incident.manage`. With `shifts.alarms_on_duty_only` the web app sets
+`app.state.alarm_audience` to the shifts feature's `OnDutyWalls` (only people on duty
+now; `gwanje/shifts/alarm_audience.py`). It is asked on every round, so a shift that ends
+silences that wall at once.
 
 Each round (`bells.alarm_poll_s`) reads the alarms from the database and sends the whole
 list when it changed: the database is the only source, so alarms raised by any process
@@ -34,7 +34,7 @@ class Audience(Protocol):
 
 
 class ManagersOnWall:
-    """Everyone who may act on incidents (no shift roster yet)."""
+    """Everyone who may act on incidents (the default)."""
 
     def admits(self, session: Session, principal: Principal) -> bool:
         return principal.can(Permission.INCIDENT_MANAGE)

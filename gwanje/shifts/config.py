@@ -62,6 +62,13 @@ class ShiftSettings(BaseModel):
         "may watch only the cameras those cover (a live view of another is refused and "
         "audited). Off: assignments guide the wall and views elsewhere are only flagged.",
     )
+    alarms_on_duty_only: bool = Field(
+        False,
+        description="Emergency-bell alarms pop up only on the walls of people on duty now "
+        "(while nobody is on duty at all, e.g. before a roster is generated, on every "
+        "incident manager's wall, so the center is never deaf). Off: on every incident "
+        "manager's wall.",
+    )
     grace_minutes: int = Field(
         30,
         ge=0,

@@ -91,6 +91,10 @@ def create_app(ctx: Gwanje) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
+    if ctx.settings.shifts.alarms_on_duty_only:  # who hears bell alarms (operations.alarms)
+        from gwanje.shifts.alarm_audience import OnDutyWalls
+
+        app.state.alarm_audience = OnDutyWalls(ctx.clock)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in routers.all_routers():
         app.include_router(router)
