@@ -45,9 +45,9 @@ from gwanje.context import Gwanje
 from gwanje.errors import GwanjeError, InvalidInput, NotFound
 from gwanje.i18n import catalog
 from gwanje.media.live.client import LiveUnavailable, open_live
-from gwanje.media.live.mse import MseMuxer
+from gwanje.media.live.mse import MseMuxer, forward
 from gwanje.media.live.paths import live_dir
-from gwanje.media.live.wire import StreamInit, WireError
+from gwanje.media.live.wire import WireError
 from gwanje.media.playback import open_playback, segments_for
 from gwanje.shifts import tour
 from gwanje.web.deps import Ctx
@@ -242,21 +242,8 @@ class _Relay:
             await self._status("offline")
             return
         await self._status("waiting")
-        got_init = False
         try:
-            async for message in messages:
-                if isinstance(message, StreamInit):
-                    init = self.muxer.init(message)
-                    await self._send_json({"type": "init", "mime": init.mime,
-                                           "width": init.width, "height": init.height})  # fmt: skip
-                    await self.websocket.send_bytes(init.data)
-                    got_init = True
-                elif got_init:
-                    first = self.muxer.base_ts is None
-                    fragment = self.muxer.fragment(message)
-                    if first:  # media time 0 is this RTP timestamp (latency measurement)
-                        await self._send_json({"type": "base", "rtp": self.muxer.base_ts})
-                    await self.websocket.send_bytes(fragment)
+            await forward(self.websocket, messages, self.muxer)
         except WireError:
             await self._status("offline", "bad data from the recorder")
             return

@@ -36,7 +36,7 @@ from fastapi import WebSocket
 from gwanje.clock import Clock
 from gwanje.media import fmp4
 from gwanje.media.live.client import LiveUnavailable, open_live
-from gwanje.media.live.mse import MseMuxer
+from gwanje.media.live.mse import MseMuxer, forward
 from gwanje.media.live.wire import LiveUnit, StreamInit, WireError
 from gwanje.sharing.transcode import WatermarkTranscoder
 
@@ -122,21 +122,8 @@ class ShareRelay:
 
     async def _relay_once(self) -> None:
         try:
-            got_init = False
-            async for message in watermarked(self.directory, self.camera_id, self.stream,
-                                             self.transcoder):  # fmt: skip
-                if isinstance(message, StreamInit):
-                    init = self.muxer.init(message)
-                    await self._json({"type": "init", "mime": init.mime, "width": init.width,
-                                      "height": init.height})  # fmt: skip
-                    await self.websocket.send_bytes(init.data)
-                    got_init = True
-                elif got_init:
-                    first = self.muxer.base_ts is None
-                    fragment = self.muxer.fragment(message)
-                    if first:
-                        await self._json({"type": "base", "rtp": self.muxer.base_ts})
-                    await self.websocket.send_bytes(fragment)
+            messages = watermarked(self.directory, self.camera_id, self.stream, self.transcoder)
+            await forward(self.websocket, messages, self.muxer)
         except LiveUnavailable:
             pass
         except WireError:

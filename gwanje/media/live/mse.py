@@ -8,11 +8,15 @@ Invariants: decode times start at 0 for each init and follow the camera's RTP cl
 a sample's duration is the previous frame interval (the next frame is not known yet, and
 waiting for it would add a frame of latency); after an init the first fragment is a
 keyframe (the tap guarantees it); a unit that arrives before any init is refused.
+`forward` sends them down a browser's WebSocket in the player's protocol.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from gwanje.media import fmp4
 from gwanje.media.live.wire import LiveUnit, StreamInit
@@ -75,3 +79,34 @@ class MseMuxer:
         self.frames += 1
         sample = fmp4.Sample(unit.data, self._frame_ticks, unit.keyframe)
         return fmp4.fragment(self._sequence, decode_time, [sample])
+
+
+class BrowserSocket(Protocol):
+    """What `forward` needs of a WebSocket (Starlette's has both)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+
+async def forward(
+    socket: BrowserSocket, messages: AsyncIterator[StreamInit | LiveUnit], muxer: MseMuxer
+) -> None:
+    """The player's protocol (docs/design/live-view.md), for the wall and the share viewer:
+    each init as a JSON `init` (MIME type, size) then its segment; before the first
+    fragment a JSON `base` (the RTP timestamp of media time 0, for latency); then one
+    fragment per unit. Units before the first init are dropped."""
+    got_init = False
+    async for message in messages:
+        if isinstance(message, StreamInit):
+            init = muxer.init(message)
+            head = {"type": "init", "mime": init.mime, "width": init.width, "height": init.height}
+            await socket.send_text(json.dumps(head))
+            await socket.send_bytes(init.data)
+            got_init = True
+        elif got_init:
+            first = muxer.base_ts is None
+            fragment = muxer.fragment(message)
+            if first:
+                await socket.send_text(json.dumps({"type": "base", "rtp": muxer.base_ts}))
+            await socket.send_bytes(fragment)
