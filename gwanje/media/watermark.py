@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from gwanje.media.font import GLYPH_H, render_text
+from gwanje.media.reencode import H264Mp4
 
 MAX_SECONDS = 600
 _WHITE, _SHADOW = 235, 16
@@ -43,26 +44,15 @@ def watermark_mp4(chunks: Iterable[bytes], text: str) -> Iterator[bytes]:
     """The clip re-encoded with `text` burned into every frame, as MP4 bytes."""
     source = io.BytesIO(b"".join(chunks))
     out = io.BytesIO()
-    with av.open(source, "r", format="mp4") as reader, av.open(out, "w", format="mp4") as writer:
+    with av.open(source, "r", format="mp4") as reader:
         video = reader.streams.video[0]
         rate = video.average_rate or Fraction(25)
-        encoder = writer.add_stream("libx264", rate=rate)
-        encoder.width, encoder.height = video.codec_context.width, video.codec_context.height
-        encoder.pix_fmt = "yuv420p"
-        encoder.options = {"preset": "veryfast", "crf": "20"}
-        first_pts: int | None = None
-        for frame in reader.decode(video=0):
-            if frame.time is not None and frame.time > MAX_SECONDS:
-                raise ValueError(f"a watermarked export is limited to {MAX_SECONDS} s")
-            image = frame.to_ndarray(format="yuv420p")
-            burn_text(image[: frame.height], text)
-            marked = av.VideoFrame.from_ndarray(image, format="yuv420p")
-            if frame.pts is not None:
-                first_pts = frame.pts if first_pts is None else first_pts
-                marked.pts = frame.pts - first_pts
-                marked.time_base = frame.time_base
-            for packet in encoder.encode(marked):
-                writer.mux(packet)
-        for packet in encoder.encode(None):
-            writer.mux(packet)
+        size = video.codec_context.width, video.codec_context.height
+        with H264Mp4(out, *size, Fraction(rate), preset="veryfast", crf=20) as mp4:
+            for frame in reader.decode(video=0):
+                if frame.time is not None and frame.time > MAX_SECONDS:
+                    raise ValueError(f"a watermarked export is limited to {MAX_SECONDS} s")
+                image = frame.to_ndarray(format="yuv420p")
+                burn_text(image[: frame.height], text)
+                mp4.add(image, frame)
     yield out.getvalue()

@@ -22,8 +22,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-import av
-
 from gwanje.analytics.detection import Detector
 from gwanje.media.masking.errors import BadSource, PlanMismatch
 from gwanje.media.masking.model import MaskPlan, SourceInfo
@@ -36,6 +34,7 @@ from gwanje.media.masking.video import (
     pixels,
     sha256_of,
 )
+from gwanje.media.reencode import H264Mp4
 
 
 @dataclass(frozen=True)
@@ -122,25 +121,20 @@ def _transcode(
     """Decode, pixelate, encode; (frames, masked frames, boxes)."""
     info = mask_plan.source
     frames = masked = boxes = 0
-    with decoded(source) as (_, decoded_frames), av.open(out, "w", format="mp4") as writer:
-        encoder = writer.add_stream("libx264", rate=Fraction(info.rate))
-        encoder.width, encoder.height, encoder.pix_fmt = info.width, info.height, "yuv420p"
-        encoder.options = {"preset": preset, "crf": str(crf)}
-        first_pts: int | None = None
+    size = info.width, info.height
+    with (
+        decoded(source) as (_, decoded_frames),
+        H264Mp4(out, *size, Fraction(info.rate), preset=preset, crf=crf) as mp4,
+    ):
         for index, frame in enumerate(decoded_frames):
-            if (frame.width, frame.height) != (info.width, info.height):
+            if (frame.width, frame.height) != size:
                 raise PlanMismatch("masking.size_changed", frame=index)
             found = mask_plan.boxes_at(index)
             image = pixels(frame, "yuv420p")
             for box in found:
                 mosaic(image, info.width, info.height, box)
-            out_frame = av.VideoFrame.from_ndarray(image, format="yuv420p")
-            if frame.pts is not None:
-                first_pts = frame.pts if first_pts is None else first_pts
-                out_frame.pts, out_frame.time_base = frame.pts - first_pts, frame.time_base
-            writer.mux(encoder.encode(out_frame))
+            mp4.add(image, frame)
             frames, masked, boxes = index + 1, masked + bool(found), boxes + len(found)
-        writer.mux(encoder.encode(None))
     if frames != info.frames:
         raise PlanMismatch("masking.frame_count", planned=info.frames, decoded=frames)
     return frames, masked, boxes
