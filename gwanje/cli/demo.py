@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -61,6 +62,20 @@ def start_video(system: Gwanje, cameras: int, rtsp_port: int, profile: str) -> A
     return stop
 
 
+DEMO_CONFIG = """# Written by `gwanje demo`: this data directory holds the demo's sample city,
+# so the other commands run on it in demo mode too (`gwanje --data-dir DIR recordings`).
+mode = "demo"
+"""
+
+
+def _mark_demo_data(data_dir: Path) -> None:
+    """A demo data directory without a gwanje.toml gets one saying it is a demo's, so later
+    commands on it do not refuse it for a missing production secret key."""
+    config = data_dir / "gwanje.toml"
+    if not config.exists():
+        config.write_text(DEMO_CONFIG, encoding="utf-8")
+
+
 def demo(
     ctx: typer.Context,
     cameras: Annotated[int, typer.Option(min=1, max=5000, help="Simulated cameras.")] = 48,
@@ -87,6 +102,7 @@ def demo(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, _frame: stop_requested.append(signum))
     system = open_system(ctx, mode=Mode.DEMO, port=port, host=host)
+    _mark_demo_data(system.settings.data_dir)
     accounts = seed_demo(system, cameras, rtsp_port)
     console = Console()
     table = Table(title="Demo accounts / 데모 계정")
