@@ -11,7 +11,12 @@ Invariants:
   re-check the share every `revocation_check_s` with `still_valid`, so a revoked or
   expired share stops its open streams within about a second (the WebSocket is closed
   with 1008, an HLS session is dropped and its segment URLs answer 404);
-- each stream and each HLS session has one transcoder (one x264 per shared view);
+- the web viewers of one share's camera stream share one transcoder (`SharedEncode`:
+  the mark names the share's recipient, the same for every viewer, so one x264 serves
+  them all; a viewer who joins gets the last init and a forced IDR, and a viewer who
+  falls behind skips to the next keyframe without holding the others up); the encode
+  stops with its last viewer; each HLS session has its own transcoder (its GOP is the
+  segment length);
 - an HLS session nobody fetched for `hls_idle_s` stops; its segment URLs carry a random
   session key, not the share token, so the token is not repeated on every request.
 """
@@ -80,16 +85,113 @@ async def watch(validity: Validity, every: float) -> str:
             return reason
 
 
+OFFLINE = None  # in a viewer's queue: the recorder's stream ended or is not there
+VIEWER_QUEUE = 50  # units (2 s at 25 fps) before a slow viewer skips to a keyframe
+Message = StreamInit | LiveUnit | None
+
+
+class Viewer:
+    """One web viewer's place in a `SharedEncode`: a bounded queue of messages."""
+
+    def __init__(self, init: StreamInit | None) -> None:
+        self.queue: asyncio.Queue[Message] = asyncio.Queue(VIEWER_QUEUE)
+        self.waiting_key = True  # units are passed on from the next keyframe
+        if init is not None:
+            self.queue.put_nowait(init)
+
+    def offer(self, message: Message, init: StreamInit | None) -> None:
+        if isinstance(message, LiveUnit):
+            if self.waiting_key and not message.keyframe:
+                return
+            self.waiting_key = False
+        elif message is OFFLINE:
+            self.waiting_key = True
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:  # behind: start again from the init and a keyframe
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            if init is not None:
+                self.queue.put_nowait(init)
+            self.waiting_key = True
+
+    async def until_offline(self) -> AsyncIterator[StreamInit | LiveUnit]:
+        while (message := await self.queue.get()) is not OFFLINE:
+            yield message
+
+
+class SharedEncode:
+    """One watermarked encode of a share's camera stream, fanned out to its web viewers."""
+
+    def __init__(self, directory: Path, camera_id: int, stream: str,
+                 transcoder: WatermarkTranscoder) -> None:  # fmt: skip
+        self.directory, self.camera_id, self.stream = directory, camera_id, stream
+        self.transcoder = transcoder
+        self.viewers: set[Viewer] = set()
+        self.init: StreamInit | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def join(self) -> Viewer:
+        viewer = Viewer(self.init)
+        self.viewers.add(viewer)
+        self.transcoder.force_keyframe()  # so the newcomer starts at once
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._produce())
+        return viewer
+
+    async def leave(self, viewer: Viewer) -> bool:
+        """Drop a viewer; True when it was the last (the encode has stopped)."""
+        self.viewers.discard(viewer)
+        if self.viewers or self._task is None:
+            return not self.viewers
+        task, self._task = self._task, None
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return True
+
+    async def _produce(self) -> None:
+        while True:
+            try:
+                async for message in watermarked(self.directory, self.camera_id, self.stream,
+                                                 self.transcoder):  # fmt: skip
+                    if isinstance(message, StreamInit):
+                        self.init = message
+                    for viewer in list(self.viewers):
+                        viewer.offer(message, self.init)
+            except LiveUnavailable:
+                pass
+            except WireError:
+                log.warning("share relay: bad data from the recorder (camera %s)", self.camera_id)
+            self.init = None
+            for viewer in list(self.viewers):
+                viewer.offer(OFFLINE, None)
+            await asyncio.sleep(RETRY_SECONDS)
+
+
+class SharedEncodes:
+    """The running `SharedEncode`s, by share, camera and stream (one per web process)."""
+
+    def __init__(self) -> None:
+        self.running: dict[tuple[int, int, str], SharedEncode] = {}
+
+    def of(self, key: tuple[int, int, str], make: Callable[[], SharedEncode]) -> SharedEncode:
+        encode = self.running.get(key)
+        if encode is None:
+            encode = self.running[key] = make()
+        return encode
+
+    async def leave(self, key: tuple[int, int, str], viewer: Viewer) -> None:
+        encode = self.running.get(key)
+        if encode is not None and await encode.leave(viewer):
+            self.running.pop(key, None)
+
+
 class ShareRelay:
     """Watermarked fMP4 to one share viewer page until it leaves or the share ends."""
 
-    def __init__(self, websocket: WebSocket, directory: Path, camera_id: int, stream: str,
-                 transcoder: WatermarkTranscoder) -> None:  # fmt: skip
+    def __init__(self, websocket: WebSocket, viewer: Viewer) -> None:
         self.websocket = websocket
-        self.directory = directory
-        self.camera_id = camera_id
-        self.stream = stream
-        self.transcoder = transcoder
+        self.viewer = viewer
         self.muxer = MseMuxer()
 
     async def run(self, validity: Validity, every: float) -> str:
@@ -116,19 +218,9 @@ class ShareRelay:
             pass
 
     async def _relay_forever(self) -> None:
-        while True:
-            await self._relay_once()
-            await asyncio.sleep(RETRY_SECONDS)
-
-    async def _relay_once(self) -> None:
-        try:
-            messages = watermarked(self.directory, self.camera_id, self.stream, self.transcoder)
-            await forward(self.websocket, messages, self.muxer)
-        except LiveUnavailable:
-            pass
-        except WireError:
-            log.warning("share relay: bad data from the recorder (camera %s)", self.camera_id)
-        await self._json({"type": "status", "state": "offline", "detail": ""})
+        while True:  # each run: from an init until the recorder's stream goes away
+            await forward(self.websocket, self.viewer.until_offline(), self.muxer)
+            await self._json({"type": "status", "state": "offline", "detail": ""})
 
     async def _json(self, message: dict[str, Any]) -> None:
         await self.websocket.send_text(json.dumps(message))

@@ -24,6 +24,7 @@ from typing import Any
 
 import av
 from av.video.codeccontext import VideoCodecContext
+from av.video.frame import PictureType
 
 from gwanje.media import fmp4
 from gwanje.media.camsim.rtp import NAL_PPS, NAL_SPS, nal_type, split_annexb
@@ -35,7 +36,8 @@ _DROP = (6, 9)  # SEI (x264 writes its settings in one), access unit delimiter
 
 
 class WatermarkTranscoder:
-    """One shared stream's re-encoder. Not thread-safe: one consumer at a time."""
+    """One shared stream's re-encoder. Not thread-safe: one feeder at a time
+    (`force_keyframe` only sets a flag, safe from another thread)."""
 
     def __init__(self, recipient: str, clock_text: Callable[[], str], gop: int = 50,
                  preset: str = "veryfast") -> None:  # fmt: skip
@@ -48,6 +50,11 @@ class WatermarkTranscoder:
         self._encoder: VideoCodecContext | None = None
         self._params: tuple[bytes, bytes] | None = None
         self._skipped = False
+        self._force_key = False
+
+    def force_keyframe(self) -> None:
+        """Make the next picture an IDR (a viewer joined an encode already running)."""
+        self._force_key = True
 
     def feed(self, message: StreamInit | LiveUnit) -> list[StreamInit | LiveUnit]:
         if isinstance(message, StreamInit):
@@ -92,6 +99,9 @@ class WatermarkTranscoder:
         marked = av.VideoFrame.from_ndarray(image, format="yuv420p")
         marked.pts = frame.pts if frame.pts is not None else fallback_ts
         marked.time_base = RTP_CLOCK
+        if self._force_key:
+            self._force_key = False
+            marked.pict_type = PictureType.I  # libx264 makes it an IDR (closed GOP)
         out: list[StreamInit | LiveUnit] = []
         for packet in self._encoder.encode(marked):
             out.extend(self._unit(packet, frame.width, frame.height))

@@ -265,16 +265,24 @@ async def shared_live(
     view_id = secrets.token_hex(8)
     started = await run_in_threadpool(_started, ctx, grant, view_id, "web", ip)
     await websocket.accept()
-    transcoder = WatermarkTranscoder(stream.watermark_line(share_id, grant.watermark),
-                                     stream.clock_text(ctx.clock))  # fmt: skip
-    relay = stream.ShareRelay(websocket, live_dir(ctx.settings.data_dir), camera_id,
-                              shared_stream(ctx), transcoder)  # fmt: skip
+    key = (share_id, camera_id, shared_stream(ctx))
+
+    def encode() -> stream.SharedEncode:  # one x264 for every viewer of this share's camera
+        transcoder = WatermarkTranscoder(stream.watermark_line(share_id, grant.watermark),
+                                         stream.clock_text(ctx.clock))  # fmt: skip
+        return stream.SharedEncode(live_dir(ctx.settings.data_dir), camera_id, key[2],
+                                   transcoder)  # fmt: skip
+
+    encodes = _encodes(websocket.app)
+    viewer = encodes.of(key, encode).join()
+    relay = stream.ShareRelay(websocket, viewer)
     reason = "viewer closed"
     try:
         reason = await relay.run(_validity(ctx, share_id), ctx.settings.sharing.revocation_check_s)
     except Exception as exc:  # the view ends; other views go on
         reason = f"error: {type(exc).__name__}"
     finally:
+        await encodes.leave(key, viewer)
         written = asyncio.get_running_loop().run_in_executor(
             None, _ended, ctx, grant, view_id, "web", started, relay.muxer.frames, reason, ip
         )
@@ -282,6 +290,13 @@ async def shared_live(
             code = 1000 if reason == "viewer closed" else status.WS_1008_POLICY_VIOLATION
             await websocket.close(code=code, reason=reason[:100])
         await asyncio.shield(written)
+
+
+def _encodes(app: Any) -> stream.SharedEncodes:
+    encodes = getattr(app.state, "share_encodes", None)
+    if encodes is None:
+        encodes = app.state.share_encodes = stream.SharedEncodes()
+    return encodes  # type: ignore[no-any-return]
 
 
 def _validity(ctx: Gwanje, share_id: int) -> stream.Validity:
