@@ -147,7 +147,7 @@ class SharedEncode:
         task, self._task = self._task, None
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        return True
+        return not self.viewers  # one may have joined meanwhile (and restarted the encode)
 
     async def _produce(self) -> None:
         while True:
@@ -180,10 +180,9 @@ class SharedEncodes:
             encode = self.running[key] = make()
         return encode
 
-    async def leave(self, key: tuple[int, int, str], viewer: Viewer) -> None:
-        encode = self.running.get(key)
-        if encode is not None and await encode.leave(viewer):
-            self.running.pop(key, None)
+    async def leave(self, key: tuple[int, int, str], encode: SharedEncode, viewer: Viewer) -> None:
+        if await encode.leave(viewer) and self.running.get(key) is encode:
+            del self.running[key]
 
 
 class ShareRelay:

@@ -18,6 +18,7 @@ keyframe; the text uses the bundled ASCII font (`gwanje.media.watermark.burn_tex
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -36,8 +37,8 @@ _DROP = (6, 9)  # SEI (x264 writes its settings in one), access unit delimiter
 
 
 class WatermarkTranscoder:
-    """One shared stream's re-encoder. Not thread-safe: one feeder at a time
-    (`force_keyframe` only sets a flag, safe from another thread)."""
+    """One shared stream's re-encoder; feeds are serialised by a lock (`force_keyframe`
+    only sets a flag, safe from any thread)."""
 
     def __init__(self, recipient: str, clock_text: Callable[[], str], gop: int = 50,
                  preset: str = "veryfast") -> None:  # fmt: skip
@@ -51,12 +52,19 @@ class WatermarkTranscoder:
         self._params: tuple[bytes, bytes] | None = None
         self._skipped = False
         self._force_key = False
+        self._lock = threading.Lock()
 
     def force_keyframe(self) -> None:
         """Make the next picture an IDR (a viewer joined an encode already running)."""
         self._force_key = True
 
     def feed(self, message: StreamInit | LiveUnit) -> list[StreamInit | LiveUnit]:
+        # A feed cancelled on the loop still finishes on its thread: a restarted encode's
+        # first feed must wait for it, not run beside it.
+        with self._lock:
+            return self._feed(message)
+
+    def _feed(self, message: StreamInit | LiveUnit) -> list[StreamInit | LiveUnit]:
         if isinstance(message, StreamInit):
             self._open(message)
             return []

@@ -274,7 +274,8 @@ async def shared_live(
                                    transcoder)  # fmt: skip
 
     encodes = _encodes(websocket.app)
-    viewer = encodes.of(key, encode).join()
+    shared = encodes.of(key, encode)
+    viewer = shared.join()
     relay = stream.ShareRelay(websocket, viewer)
     reason = "viewer closed"
     try:
@@ -282,7 +283,7 @@ async def shared_live(
     except Exception as exc:  # the view ends; other views go on
         reason = f"error: {type(exc).__name__}"
     finally:
-        await encodes.leave(key, viewer)
+        await encodes.leave(key, shared, viewer)
         written = asyncio.get_running_loop().run_in_executor(
             None, _ended, ctx, grant, view_id, "web", started, relay.muxer.frames, reason, ip
         )
