@@ -5,6 +5,7 @@ it. (With video: tests/sharing/test_share_viewers.py.)"""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -46,4 +47,7 @@ def test_joining_while_the_last_viewer_leaves_keeps_the_encode(tmp_path: Path) -
         assert encodes.running == {}
         assert shared._task is None
 
-    asyncio.run(scenario())
+    # On a thread of its own: in the full suite Playwright's sync API keeps an event loop
+    # running on the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=30)
