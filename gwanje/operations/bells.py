@@ -234,10 +234,19 @@ def _between(start: datetime | None, end: datetime) -> float:
 
 def may_see(session: Session, principal: Principal, call: BellCall) -> bool:
     """Scope (ORD-30.1): a scoped operator handles only bells of their cameras."""
-    if call.camera_id is None:
-        return True
-    department = session.scalar(select(Camera.department_id).where(Camera.id == call.camera_id))
-    return principal.may_use_on_camera(Permission.INCIDENT_MANAGE, call.camera_id, department)
+    department = None
+    if call.camera_id is not None:
+        query = select(Camera.department_id).where(Camera.id == call.camera_id)
+        department = session.scalar(query)
+    return _allowed(principal, Permission.INCIDENT_MANAGE, call, department)
+
+
+def _allowed(principal: Principal, permission: Permission, call: BellCall,
+             department: int | None) -> bool:  # fmt: skip
+    """The one scope rule (ORD-30.1); a bell without a camera is in everyone's scope."""
+    return call.camera_id is None or principal.may_use_on_camera(
+        permission, call.camera_id, department
+    )
 
 
 def alarms(session: Session, principal: Principal) -> list[dict[str, Any]]:
@@ -264,8 +273,11 @@ def _listed(session: Session, principal: Principal, calls: list[BellCall],
     each second: it used to cost four queries per call)."""
     camera_ids = {c.camera_id for c in calls if c.camera_id}
     cameras = {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(camera_ids)))}
-    calls = [c for c in calls if c.camera_id is None or principal.may_use_on_camera(
-        permission, c.camera_id, _department(cameras.get(c.camera_id)))]  # fmt: skip
+    calls = [
+        c
+        for c in calls
+        if _allowed(principal, permission, c, _department(cameras.get(c.camera_id or 0)))
+    ]
     bell_ids = {c.bell_id for c in calls}
     query = select(EmergencyBell).where(EmergencyBell.id.in_(bell_ids))
     bells = {b.id: b for b in session.scalars(query)}
